@@ -1,0 +1,157 @@
+/**
+ * Every error the engine throws is a `ConnectorError` with a stable `code`, so hosts can
+ * branch on `err.code` (or `instanceof`) without parsing messages.
+ *
+ * @example
+ * try { await runtime.execute({ entity: 'contacts', action: 'get', params: { id } }) }
+ * catch (err) { if (err instanceof NotFoundError) return null; throw err }
+ */
+export class ConnectorError extends Error {
+  readonly code: string;
+  /** HTTP status of the upstream answer, when there was one. */
+  readonly status: number | undefined;
+  /** The upstream API's request id, when it sent one: quote it to the vendor's support. */
+  readonly requestId: string | undefined;
+
+  constructor(
+    code: string,
+    message: string,
+    extra: { status?: number; requestId?: string; cause?: unknown } = {},
+  ) {
+    super(message, extra.cause === undefined ? undefined : { cause: extra.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.status = extra.status;
+    this.requestId = extra.requestId;
+  }
+}
+
+/** Where in a manifest file a problem sits. */
+export interface ManifestIssue {
+  /** Dotted location inside the document, e.g. `entities.contacts.actions.list.path`. */
+  path: string;
+  line: number;
+  column: number;
+  message: string;
+}
+
+/** The manifest cannot be used; `issues` lists every problem found, each with its line. */
+export class ManifestError extends ConnectorError {
+  readonly file: string;
+  readonly issues: readonly ManifestIssue[];
+
+  constructor(file: string, issues: ManifestIssue[]) {
+    const shown = issues.slice(0, 10).map((i) => `  ${file}:${i.line}:${i.column} ${i.path ? `${i.path}: ` : ''}${i.message}`);
+    const more = issues.length > 10 ? [`  ... and ${issues.length - 10} more`] : [];
+    super(
+      'MANIFEST_INVALID',
+      `Invalid connector manifest ${file} (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${[...shown, ...more].join('\n')}`,
+    );
+    this.file = file;
+    this.issues = issues;
+  }
+}
+
+/** The runtime was given options it cannot work with (missing credential, unknown region...). */
+export class ConfigurationError extends ConnectorError {
+  constructor(message: string) {
+    super('INVALID_CONFIGURATION', message);
+  }
+}
+
+/** The entity or action is not in the manifest. */
+export class UnknownOperationError extends ConnectorError {
+  constructor(code: 'UNKNOWN_ENTITY' | 'UNKNOWN_ACTION', message: string) {
+    super(code, message);
+  }
+}
+
+/** The call's parameters do not match what the manifest declares; nothing was sent. */
+export class ParameterError extends ConnectorError {
+  /** The offending parameter, when one is to blame. */
+  readonly param: string | undefined;
+
+  constructor(message: string, param?: string) {
+    super('INVALID_PARAMETERS', message);
+    this.param = param;
+  }
+}
+
+/** One error entry as the upstream API reported it. */
+export interface ApiErrorDetail {
+  code?: string;
+  message?: string;
+  field?: string;
+}
+
+/** The upstream API answered with a non-2xx status. Subclasses narrow the common cases. */
+export class HttpError extends ConnectorError {
+  /** The API's own error entries, found where the manifest says they are. */
+  readonly details: readonly ApiErrorDetail[];
+  readonly method: string;
+  /** The requested URL path and query (never contains credentials). */
+  readonly url: string;
+
+  constructor(
+    code: string,
+    message: string,
+    extra: { status: number; requestId?: string; details: ApiErrorDetail[]; method: string; url: string },
+  ) {
+    super(code, message, extra);
+    this.details = extra.details;
+    this.method = extra.method;
+    this.url = extra.url;
+  }
+}
+
+/** 401: the credential is missing, wrong or revoked. */
+export class AuthenticationError extends HttpError {}
+/** 403: the credential is valid but lacks a scope or the plan lacks the feature. */
+export class PermissionError extends HttpError {}
+/** 404 (or 410): the record or route does not exist. */
+export class NotFoundError extends HttpError {}
+/** 429: the API's rate limit was exceeded. `resetAt` is when it lifts, if the API said. */
+export class RateLimitError extends HttpError {
+  resetAt: Date | undefined;
+}
+/** 5xx: the API failed; usually worth retrying later. */
+export class ServerError extends HttpError {}
+
+/** No answer in time. */
+export class TimeoutError extends ConnectorError {
+  constructor(message: string, cause?: unknown) {
+    super('TIMEOUT', message, { cause });
+  }
+}
+
+/** The caller's AbortSignal fired. */
+export class AbortedError extends ConnectorError {
+  constructor(message: string, cause?: unknown) {
+    super('ABORTED', message, { cause });
+  }
+}
+
+/** The connection failed (refused, reset, DNS...). */
+export class NetworkError extends ConnectorError {
+  constructor(message: string, cause?: unknown) {
+    super('NETWORK_ERROR', message, { cause });
+  }
+}
+
+/** A 2xx answer the manifest cannot make sense of: not JSON, or records not where declared. */
+export class ResponseError extends ConnectorError {
+  constructor(message: string, extra: { status?: number; requestId?: string; cause?: unknown } = {}) {
+    super('INVALID_RESPONSE', message, extra);
+  }
+}
+
+/** Pagination cannot go on safely (e.g. the API returned the same cursor twice). */
+export class PaginationError extends ConnectorError {
+  /** The cursor of the last page that was fully delivered; resume from it. */
+  readonly resumeCursor: string | null;
+
+  constructor(message: string, resumeCursor: string | null) {
+    super('PAGINATION_ERROR', message);
+    this.resumeCursor = resumeCursor;
+  }
+}

@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { DEFAULT_MANIFEST, loadManifest, ManifestError, parseManifest } from '../src/index.js';
+
+// A small valid manifest; each broken case below edits one line of it.
+const BASE = `manifest_version: 1
+connector:
+  name: shop
+  version: 1.0.0
+server:
+  base_url: https://api.shop.test
+auth:
+  type: bearer
+  credential: token
+  credentials:
+    token: { type: string }
+pagination:
+  cursor: { type: cursor, param: after, next: next }
+schemas:
+  Item: { type: object, properties: { id: { type: string } } }
+entities:
+  items:
+    actions:
+      list:
+        method: GET
+        path: /items
+        params:
+          after: { type: string }
+        records: data
+        record: { $ref: "#/schemas/Item" }
+        pagination: cursor
+      get:
+        method: GET
+        path: /items/{id}
+        params:
+          id: { type: string, in: path, required: true }
+        record: { $ref: "#/schemas/Item" }
+`;
+
+/** Replaces line `n` (1-based) of BASE; `null` deletes it; an array inserts several. */
+function edit(n: number, replacement: string | string[] | null): string {
+  const lines = BASE.split('\n');
+  lines.splice(n - 1, 1, ...(replacement === null ? [] : Array.isArray(replacement) ? replacement : [replacement]));
+  return lines.join('\n');
+}
+
+function rejects(text: string, line: number, message: RegExp): ManifestError {
+  try {
+    parseManifest(text, 'shop.yaml');
+  } catch (err) {
+    assert.ok(err instanceof ManifestError, `expected a ManifestError, got ${String(err)}`);
+    assert.equal(err.code, 'MANIFEST_INVALID');
+    const hit = err.issues.find((i) => message.test(i.message));
+    assert.ok(hit, `no issue matches ${message}; got:\n${err.message}`);
+    assert.equal(hit.line, line, `wrong line for ${message}: ${err.message}`);
+    assert.match(err.message, new RegExp(`shop\\.yaml:${line}:\\d+`));
+    return err;
+  }
+  assert.fail('the manifest was accepted');
+}
+
+describe('manifest loader', () => {
+  it('accepts the base manifest and the shipped connector.yaml', async () => {
+    const m = parseManifest(BASE, 'shop.yaml');
+    assert.deepEqual(Object.keys(m.entities.items!.actions), ['list', 'get']);
+    assert.equal(m.entities.items!.actions.list!.params.after!.in, 'query');
+    const shipped = await loadManifest(DEFAULT_MANIFEST);
+    assert.equal(Object.values(shipped.entities).reduce((n, e) => n + Object.keys(e.actions).length, 0), 14);
+    assert.equal(shipped.connector.definition_id, 'd8313939-3782-41b0-be29-b3ca20d8dd3a');
+  });
+
+  it('resolves shared parameters and keeps local overrides', async () => {
+    const m = await loadManifest(DEFAULT_MANIFEST);
+    const id = m.entities.teams!.actions.get!.params.id!;
+    assert.deepEqual(id, { type: 'string', in: 'path', required: true, description: 'Team ID' });
+  });
+
+  const cases: [string, string, number, RegExp][] = [
+    ['YAML syntax error', edit(21, '        path: [/items'), 22, /YAML syntax/],
+    ['duplicate key', edit(21, ['        path: /items', '        method: POST']), 22, /unique/i],
+    ['misspelt key', edit(25, '        recrod: { $ref: "#/schemas/Item" }'), 25, /unknown key "recrod"\. Did you mean "record"\?/],
+    ['placeholder without a parameter', edit(29, '        path: /items/{item_id}'), 29, /placeholder "\{item_id\}" has no parameter: add params\.item_id/],
+    ['unresolved schema reference', edit(25, '        record: { $ref: "#/schemas/Itme" }'), 25, /"#\/schemas\/Itme" does not resolve.*declared: Item/],
+    ['unknown pagination strategy', edit(26, '        pagination: cursr'), 26, /unknown pagination strategy "cursr".*declared: cursor/],
+    ['list without a pagination strategy', edit(26, null), 20, /must name its pagination strategy/],
+    ['paginated action without records', edit(24, null), 25, /must say where its records are/],
+    ['unknown HTTP method', edit(20, '        method: FETCH'), 20, /must be one of "GET", "POST"/],
+    ['unsupported manifest version', edit(1, 'manifest_version: 2'), 1, /must be 1/],
+    ['base URL without a scheme', edit(6, '  base_url: api.shop.test'), 6, /not valid: an http\(s\) URL/],
+    ['undeclared bearer credential', edit(9, '  credential: tokn'), 9, /credential "tokn" is not declared under auth\.credentials/],
+    ['optional path parameter', edit(31, '          id: { type: string, in: path }'), 31, /must have `required: true`/],
+    ['path parameter missing from the path', edit(29, '        path: /items'), 31, /does not appear in the path/],
+    ['invalid record type', edit(15, '  Item: { type: obect }'), 15, /not a valid JSON Schema/],
+    ['misspelt schema keyword', edit(15, '  Item: { type: object, propertes: { id: { type: string } } }'), 15, /unknown JSON Schema keyword "propertes"; did you mean "properties"/],
+    ['cursor parameter not declared', edit(23, '          limit: { type: integer }'), 23, /takes its cursor in "after": declare params\.after/],
+    ['unresolved parameter reference', edit(23, '          after: { $ref: "#/parameters/after" }'), 23, /no parameter named "after" under parameters/],
+    ['entity name not snake_case', edit(17, '  Items:'), 17, /invalid name "Items": use lower snake_case/],
+    ['parameter without a type', edit(23, '          after: { description: the cursor }'), 23, /give the parameter a `type`/],
+    ['missing required section', edit(5, ['serve:']).replace('  base_url: https://api.shop.test\n', ''), 5, /unknown key "serve"\. Did you mean "server"\?/],
+  ];
+  for (const [name, text, line, message] of cases) {
+    it(`rejects: ${name}`, () => {
+      rejects(text, line, message);
+    });
+  }
+
+  it('reports every problem at once, each with its own line', () => {
+    const text = edit(25, '        recrod: { $ref: "#/schemas/Item" }').replace('        method: GET\n        path: /items/{id}', '        method: FETCH\n        path: /items/{id}');
+    const err = rejects(text, 25, /unknown key "recrod"/);
+    assert.ok(err.issues.some((i) => i.line === 28 && /must be one of/.test(i.message)), err.message);
+  });
+
+  it('caps YAML alias expansion', () => {
+    const bomb = `${BASE}x-bomb:\n  a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n${Array.from({ length: 12 }, (_, i) => `  b${i}: &b${i} [${Array(10).fill(i === 0 ? '*a' : `*b${i - 1}`).join(', ')}]`).join('\n')}\n`;
+    assert.throws(() => parseManifest(bomb, 'bomb.yaml'), (err: unknown) => err instanceof ManifestError && /alias/i.test(err.message));
+  });
+
+  it('caps the file size and names an unreadable file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'manifest-'));
+    const big = join(dir, 'big.yaml');
+    await writeFile(big, `${BASE}#${'x'.repeat(2048)}\n`);
+    await assert.rejects(loadManifest(big, { maxBytes: 1024 }), /over the 1024-byte limit/);
+    await assert.rejects(loadManifest(join(dir, 'missing.yaml')), (err: unknown) => err instanceof ManifestError && /ENOENT/.test(err.message) && /missing\.yaml/.test(err.message));
+  });
+});
