@@ -30,6 +30,11 @@ export interface RuntimeOptions {
   dispatcher?: Dispatcher;
   /** Extra headers on every request; they win over the manifest's. */
   headers?: Record<string, string>;
+  /**
+   * Check every record against the manifest's record schema (default false); a mismatch
+   * throws a ResponseError naming the field. Costs time per record: for tests and audits.
+   */
+  validateResponses?: boolean;
 }
 
 export interface ExecuteRequest {
@@ -115,7 +120,7 @@ class ConnectorRuntime implements Runtime {
     this.dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, connect: { timeout: this.timeoutMs } });
     this.httpError = compileErrorFactory(manifest.errors, redact);
     this.credentialName = manifest.auth.credential;
-    this.plans = compilePlans(manifest);
+    this.plans = compilePlans(manifest, { validateRecords: options.validateResponses === true });
   }
 
   async execute<R>(req: ExecuteRequest): Promise<ExecuteResult<R>> {
@@ -173,6 +178,17 @@ class ConnectorRuntime implements Runtime {
     return plan;
   }
 
+  private checkRecord(plan: OperationPlan, record: unknown, which: string, status: number): void {
+    const problem = plan.check!(record);
+    if (problem === undefined) return;
+    const id = (record as { id?: unknown } | null)?.id;
+    throw new ResponseError(
+      `${plan.name}: ${which}${id === undefined ? '' : ` (id ${JSON.stringify(id)})`} does not match the manifest's record schema: ${problem}. ` +
+        'The API changed, or the manifest declares the field wrongly.',
+      { status },
+    );
+  }
+
   private async fetchPage(plan: OperationPlan, rawParams: unknown, req: ExecuteRequest): Promise<Page> {
     const params = plan.validate(rawParams);
     const query = plan.pagination ? plan.pagination.toQuery(params) : params;
@@ -219,6 +235,7 @@ class ConnectorRuntime implements Runtime {
         );
       }
       if (plan.normalize) for (const r of records) plan.normalize(r);
+      if (plan.check) records.forEach((r, i) => this.checkRecord(plan, r, `record ${i}`, res.status));
       return { records, record: undefined, next: plan.pagination!.nextCursor(body, query) };
     }
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
@@ -227,6 +244,7 @@ class ConnectorRuntime implements Runtime {
       });
     }
     plan.normalize?.(body as Record<string, unknown>);
+    if (plan.check) this.checkRecord(plan, body, 'the record', res.status);
     return { records: undefined, record: body as Record<string, unknown>, next: null };
   }
 }

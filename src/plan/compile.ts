@@ -7,6 +7,7 @@ import { compileTemplate, type RequestTemplate } from '../request/build.js';
 import { compileParamValidator, type ParamValidator } from '../request/params.js';
 import { compileNormalizer, type Normalizer } from '../response/normalize.js';
 import { compileGetter, type Getter } from '../response/path.js';
+import { createRecordValidators, type RecordValidator } from '../response/validate.js';
 import type { Dispatcher } from 'undici';
 
 /** Everything one operation needs at call time, computed once when the manifest loads. */
@@ -25,6 +26,8 @@ export interface OperationPlan {
   recordsPath: string | undefined;
   pagination: PaginationStrategy | undefined;
   normalize: Normalizer | undefined;
+  /** Present when the runtime validates responses against the record schema. */
+  check: RecordValidator | undefined;
 }
 
 export type Plans = Map<string, Map<string, OperationPlan>>;
@@ -41,7 +44,8 @@ function strategyFor(spec: PaginationSpec): PaginationStrategy {
 }
 
 /** Compiles every operation of a manifest into a plan. */
-export function compilePlans(manifest: Manifest): Plans {
+export function compilePlans(manifest: Manifest, options: { validateRecords?: boolean } = {}): Plans {
+  const validatorFor = options.validateRecords ? createRecordValidators(manifest.schemas) : undefined;
   const strategies = new Map<string, PaginationStrategy>();
   for (const [name, spec] of Object.entries(manifest.pagination)) strategies.set(name, strategyFor(spec));
   const plans: Plans = new Map();
@@ -61,6 +65,7 @@ export function compilePlans(manifest: Manifest): Plans {
         recordsPath: a.records,
         pagination: a.pagination ? strategies.get(a.pagination) : undefined,
         normalize: compileNormalizer(a.record, manifest.schemas),
+        check: validatorFor && a.record ? validatorFor(a.record) : undefined,
       });
     }
     plans.set(entity, actions);
