@@ -78,9 +78,9 @@ async function fullPagination(rt: Runtime, entity: string): Promise<Row> {
   const before = sandbox?.requestCount ?? 0;
   let records = 0;
   const ids = new Set<string>();
-  for await (const r of rt.paginate<{ id: string }>({ entity, action: 'list', params: { per_page: 150 } })) {
+  for await (const r of rt.paginate({ entity, action: 'list', params: { per_page: 150 } })) {
     records++;
-    ids.add(r.id);
+    ids.add(String(r.id));
   }
   const pages = sandbox ? sandbox.requestCount - before : '?';
   const dupes = records - ids.size;

@@ -8,6 +8,18 @@ import { buildHeaders, buildTarget } from './request/build.js';
 import { compileErrorFactory, type HttpErrorFactory } from './response/http-error.js';
 import { didYouMean } from './suggest.js';
 import { send } from './transport/send.js';
+import type {
+  ActionOf,
+  CallOptions,
+  EntityOf,
+  ListActionOf,
+  OperationMap,
+  OperationRequest,
+  RecordOf,
+  ResultOf,
+  UntypedOperation,
+  UntypedOperations,
+} from './operations.js';
 
 /** The manifest used when none is given: the package's own `connector.yaml`. */
 export const DEFAULT_MANIFEST = fileURLToPath(new URL('../connector.yaml', import.meta.url));
@@ -37,40 +49,29 @@ export interface RuntimeOptions {
   validateResponses?: boolean;
 }
 
-export interface ExecuteRequest {
+/** A request for any operation, before types narrow it. */
+export interface ExecuteRequest extends CallOptions {
   entity: string;
   action: string;
   params?: Record<string, unknown>;
-  signal?: AbortSignal;
-  timeoutMs?: number;
 }
 
-export interface ListMeta {
-  /** Pass back as the cursor parameter to get the next page; null on the last page. */
-  next_page: string | null;
-}
-
-export interface ExecuteResult<R = Record<string, unknown>> {
-  /** The records of a list, or the single record of a get. */
-  data: R[] | R;
-  /** Present on lists. */
-  meta?: ListMeta;
-}
-
-export interface Runtime {
+export interface Runtime<Ops extends OperationMap = UntypedOperations> {
   readonly manifest: Manifest;
   /**
    * Runs one operation and returns `{ data, meta }` for lists, `{ data }` otherwise.
    * @example
    * const { data, meta } = await runtime.execute({ entity: 'contacts', action: 'list', params: { per_page: 50 } });
    */
-  execute<R = Record<string, unknown>>(req: ExecuteRequest): Promise<ExecuteResult<R>>;
+  execute<E extends EntityOf<Ops>, A extends ActionOf<Ops, E>>(req: OperationRequest<Ops, E, A>): Promise<ResultOf<Ops, E, A>>;
   /**
    * Yields every record of a list, page after page, whatever the API's paging scheme.
    * @example
    * for await (const c of runtime.paginate({ entity: 'contacts', action: 'list' })) console.log(c.id);
    */
-  paginate<R = Record<string, unknown>>(req: ExecuteRequest): AsyncGenerator<R, void, undefined>;
+  paginate<E extends EntityOf<Ops>, A extends ListActionOf<Ops, E>>(
+    req: OperationRequest<Ops, E, A>,
+  ): AsyncGenerator<RecordOf<Ops, E, A>, void, undefined>;
   /** Closes the connections the runtime opened. */
   close(): Promise<void>;
 }
@@ -89,13 +90,14 @@ interface Page {
  * const { data } = await runtime.execute({ entity: 'contacts', action: 'get', params: { id: '42' } });
  * await runtime.close();
  */
-export async function createRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
+export async function createRuntime<Ops extends OperationMap = UntypedOperations>(options: RuntimeOptions = {}): Promise<Runtime<Ops>> {
   const manifest =
     typeof options.manifest === 'object' ? options.manifest : await loadManifest(options.manifest ?? DEFAULT_MANIFEST);
-  return new ConnectorRuntime(manifest, options);
+  // The generic map only narrows types; every call is checked against the manifest at run time.
+  return new ConnectorRuntime(manifest, options) as unknown as Runtime<Ops>;
 }
 
-class ConnectorRuntime implements Runtime {
+class ConnectorRuntime {
   readonly manifest: Manifest;
   private readonly plans: Plans;
   private readonly origin: string;
@@ -123,14 +125,14 @@ class ConnectorRuntime implements Runtime {
     this.plans = compilePlans(manifest, { validateRecords: options.validateResponses === true });
   }
 
-  async execute<R>(req: ExecuteRequest): Promise<ExecuteResult<R>> {
+  async execute(req: ExecuteRequest): Promise<UntypedOperation['result']> {
     const plan = this.plan(req);
     const page = await this.fetchPage(plan, req.params, req);
-    if (page.records) return { data: page.records as R[], meta: { next_page: page.next } };
-    return { data: page.record as R };
+    if (page.records) return { data: page.records, meta: { next_page: page.next } };
+    return { data: page.record! };
   }
 
-  async *paginate<R>(req: ExecuteRequest): AsyncGenerator<R, void, undefined> {
+  async *paginate(req: ExecuteRequest): AsyncGenerator<Record<string, unknown>, void, undefined> {
     const plan = this.plan(req);
     if (!plan.records || !plan.pagination) {
       throw new ParameterError(`${plan.name} returns a single record; paginate works on lists. Use execute instead.`);
@@ -142,7 +144,7 @@ class ConnectorRuntime implements Runtime {
     for (;;) {
       if (cursorParam) params[cursorParam] = cursor;
       const page = await this.fetchPage(plan, params, req);
-      for (const record of page.records!) yield record as R;
+      yield* page.records!;
       if (page.next === null) return;
       if (seen.has(page.next) || page.next === cursor) {
         throw new PaginationError(

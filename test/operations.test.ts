@@ -20,12 +20,12 @@ describe('all 14 operations through execute, against the sandbox', () => {
   });
 
   const list = async (entity: string, params: Record<string, unknown> = {}) => {
-    const res = await runtime.execute<Rec>({ entity, action: 'list', params });
+    const res = await runtime.execute({ entity, action: 'list', params });
     assert.ok(Array.isArray(res.data));
     assert.ok(res.meta && 'next_page' in res.meta);
     return { data: res.data as Rec[], next: res.meta!.next_page };
   };
-  const get = async (entity: string, id: string) => (await runtime.execute<Rec>({ entity, action: 'get', params: { id } })).data as Rec;
+  const get = async (entity: string, id: string) => (await runtime.execute({ entity, action: 'get', params: { id } })).data as Rec;
 
   it('contacts.list and contacts.get', async () => {
     const { data, next } = await list('contacts', { per_page: 25 });

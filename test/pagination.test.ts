@@ -36,7 +36,7 @@ describe('pagination is uniform across cursor, page-number and unpaginated lists
     it(`${entity}: paginate yields every record exactly once, in order, in ${pages} requests`, async () => {
       const before = sandbox.requestCount;
       const ids: string[] = [];
-      for await (const r of runtime.paginate<Rec>({ entity, action: 'list', params: { per_page: perPage } })) ids.push(r.id);
+      for await (const r of runtime.paginate({ entity, action: 'list', params: { per_page: perPage } })) ids.push(String(r.id));
       assert.equal(ids.length, N);
       assert.equal(new Set(ids).size, N);
       assert.deepEqual(ids, expected[entity]!());
@@ -50,7 +50,7 @@ describe('pagination is uniform across cursor, page-number and unpaginated lists
       do {
         const params: Record<string, unknown> = { per_page: perPage };
         if (cursor !== null) params.starting_after = cursor;
-        const { data, meta } = await runtime.execute<Rec>({ entity, action: 'list', params });
+        const { data, meta } = await runtime.execute({ entity, action: 'list', params });
         ids.push(...(data as Rec[]).map((r) => r.id));
         cursor = meta!.next_page;
         calls++;
@@ -60,18 +60,18 @@ describe('pagination is uniform across cursor, page-number and unpaginated lists
     });
 
     it(`${entity}: paginate resumes from a cursor`, async () => {
-      const first = await runtime.execute<Rec>({ entity, action: 'list', params: { per_page: perPage } });
+      const first = await runtime.execute({ entity, action: 'list', params: { per_page: perPage } });
       const ids: string[] = [];
-      for await (const r of runtime.paginate<Rec>({ entity, action: 'list', params: { per_page: perPage, starting_after: first.meta!.next_page } })) {
-        ids.push(r.id);
+      for await (const r of runtime.paginate({ entity, action: 'list', params: { per_page: perPage, starting_after: first.meta!.next_page } })) {
+        ids.push(String(r.id));
       }
       assert.deepEqual(ids, expected[entity]!().slice(perPage));
     });
   }
 
   it('companies: the cursor keeps the page size it was issued for', async () => {
-    const first = await runtime.execute<Rec>({ entity: 'companies', action: 'list', params: { per_page: 20 } });
-    const next = await runtime.execute<Rec>({ entity: 'companies', action: 'list', params: { starting_after: first.meta!.next_page } });
+    const first = await runtime.execute({ entity: 'companies', action: 'list', params: { per_page: 20 } });
+    const next = await runtime.execute({ entity: 'companies', action: 'list', params: { starting_after: first.meta!.next_page } });
     assert.deepEqual((next.data as Rec[]).map((c) => c.id), expected.companies!().slice(20, 40));
     await assert.rejects(
       runtime.execute({ entity: 'companies', action: 'list', params: { starting_after: 'WzE3MTk0OTMxNTcwMDBd' } }),
@@ -82,7 +82,7 @@ describe('pagination is uniform across cursor, page-number and unpaginated lists
   it('an early break stops the requests', async () => {
     const before = sandbox.requestCount;
     let n = 0;
-    for await (const _ of runtime.paginate<Rec>({ entity: 'contacts', action: 'list', params: { per_page: 10 } })) {
+    for await (const _ of runtime.paginate({ entity: 'contacts', action: 'list', params: { per_page: 10 } })) {
       if (++n === 15) break;
     }
     assert.equal(sandbox.requestCount - before, 2);
@@ -91,7 +91,7 @@ describe('pagination is uniform across cursor, page-number and unpaginated lists
   it('an unpaginated list is one request whatever the caller asks', async () => {
     const before = sandbox.requestCount;
     const ids: string[] = [];
-    for await (const t of runtime.paginate<Rec>({ entity: 'tags', action: 'list' })) ids.push(t.id);
+    for await (const t of runtime.paginate({ entity: 'tags', action: 'list' })) ids.push(String(t.id));
     assert.deepEqual(ids, sandbox.dataset.tags.map((t) => t.id));
     assert.equal(sandbox.requestCount - before, 1);
   });
