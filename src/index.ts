@@ -5,3 +5,5 @@ export { loadManifest, parseManifest } from './manifest/load.js';
 export type { LoadLimits } from './manifest/load.js';
 export type * from './manifest/types.js';
 export * from './errors.js';
+export { createClient } from './client.js';
+export type { ClientBase } from './client.js';

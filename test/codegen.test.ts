@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, it } from 'node:test';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { findDrift, generateAll } from '../scripts/codegen/generate.js';
+import { startSandbox } from '../sandbox/index.js';
+import { createClient } from '../generated/index.js';
+import { DEFAULT_MANIFEST, loadManifest, parseManifest } from '../src/index.js';
+import { parseReference } from './reference-tables.js';
+
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const GENERATED = join(ROOT, 'generated');
+const SHARED_REFERENCE = join(ROOT, '..', 'shared', 'spec', 'intercom-reference.md');
+
+// A new entity with one list action and one field, appended to the real manifest.
+const EXTRA_ENTITY = `
+  help_articles:
+    title: Help Articles
+    actions:
+      list:
+        description: Returns every help article
+        method: GET
+        path: /articles
+        records: data
+        record:
+          type: object
+          properties:
+            headline: { type: [string, "null"] }
+        pagination: single
+`;
+
+describe('codegen', () => {
+  it('is deterministic and generated/ is up to date with connector.yaml', async () => {
+    const manifest = await loadManifest(DEFAULT_MANIFEST);
+    const a = await generateAll(manifest);
+    const b = await generateAll(await loadManifest(DEFAULT_MANIFEST));
+    assert.deepEqual([...a.keys()], ['types.ts', 'client.ts', 'index.ts', 'reference.md', 'openapi.json']);
+    for (const [name, content] of a) assert.equal(content, b.get(name), `${name} differs between two runs`);
+    assert.deepEqual(await findDrift(a, GENERATED), [], 'run `npm run codegen` and commit generated/');
+  });
+
+  it('reproduces every operation, parameter and field of the shared Intercom reference', async (t) => {
+    if (!existsSync(SHARED_REFERENCE)) {
+      t.skip(`the shared reference is not at ${SHARED_REFERENCE}; nothing to compare with`);
+      return;
+    }
+    const theirs = parseReference(await readFile(SHARED_REFERENCE, 'utf8'));
+    const ours = parseReference(await readFile(join(GENERATED, 'reference.md'), 'utf8'));
+    let total = 0;
+    const missing: string[] = [];
+    for (const [op, tables] of theirs) {
+      total++;
+      const mine = ours.get(op);
+      if (!mine) {
+        missing.push(`operation ${op}`);
+        continue;
+      }
+      for (const [name, p] of tables.params) {
+        total++;
+        const m = mine.params.get(name);
+        if (!m || m.type !== p.type || m.required !== p.required) missing.push(`${op} parameter ${name}: ${JSON.stringify(p)} vs ${JSON.stringify(m)}`);
+      }
+      for (const kind of ['records', 'meta'] as const) {
+        for (const [name, type] of tables[kind]) {
+          total++;
+          if (mine[kind].get(name) !== type) missing.push(`${op} ${kind} ${name}: ${type} vs ${mine[kind].get(name)}`);
+        }
+      }
+    }
+    assert.equal(theirs.size, 14);
+    assert.deepEqual(missing, []);
+    t.diagnostic(`reference comparison: ${total - missing.length} of ${total} items reproduced`);
+  });
+
+  it('exports an OpenAPI 3.1 document that validates against the official schema', async () => {
+    const doc = JSON.parse(await readFile(join(GENERATED, 'openapi.json'), 'utf8'));
+    const result = await new Validator().validate(doc);
+    assert.equal(result.valid, true, JSON.stringify(result.errors, null, 2));
+    assert.equal(doc.openapi, '3.1.0');
+    assert.deepEqual(doc.servers.map((s: { url: string }) => s.url), [
+      'https://api.intercom.io',
+      'https://api.intercom.io',
+      'https://api.eu.intercom.io',
+      'https://api.au.intercom.io',
+    ]);
+    const ops = Object.values(doc.paths).flatMap((item) => Object.values(item as object)) as { 'x-entity': string; 'x-action': string; operationId: string }[];
+    assert.equal(ops.length, 14);
+    const companies = doc.paths['/companies'].get;
+    assert.ok(companies.parameters.some((p: { name: string }) => p.name === 'page'), 'companies page by number on the wire');
+    assert.equal(doc.paths['/contacts/{id}'].get['x-action'], 'get');
+  });
+
+  it('follows a new entity into every file, and --check reports the drift', async () => {
+    const text = `${await readFile(DEFAULT_MANIFEST, 'utf8')}${EXTRA_ENTITY}`;
+    const files = await generateAll(parseManifest(text, 'extended.yaml'));
+    assert.match(files.get('types.ts')!, /export interface HelpArticlesListRecord \{\n  headline\?: string \| null;\n\}/);
+    assert.match(files.get('types.ts')!, /help_articles: \{\n    list: \{ params: HelpArticlesListParams; record: HelpArticlesListRecord; result: HelpArticlesListResult \};/);
+    assert.match(files.get('client.ts')!, /help_articles: \{\n    \/\*\* Returns every help article \*\/\n    list\(params\?: T\.HelpArticlesListParams/);
+    assert.match(files.get('reference.md')!, /\| Help Articles \| \[List\]\(#help-articles-list\) \|/);
+    assert.match(files.get('reference.md')!, /#### Help Articles List[\s\S]*\| `headline` \| `string \\\| null` \|/);
+    const openapi = JSON.parse(files.get('openapi.json')!);
+    assert.equal(openapi.paths['/articles'].get.operationId, 'help_articles_list');
+
+    const drift = await findDrift(files, GENERATED);
+    assert.deepEqual(drift.map((d) => d.replace(/^.*generated\//, '')).sort(), [
+      'client.ts is stale',
+      'openapi.json is stale',
+      'reference.md is stale',
+      'types.ts is stale',
+    ]);
+
+    const dir = await mkdtemp(join(tmpdir(), 'codegen-'));
+    const extended = join(dir, 'connector.yaml');
+    await writeFile(extended, text);
+    const check = await run(process.execPath, ['--import', 'tsx', 'scripts/codegen.ts', '--check', '--manifest', extended], { cwd: ROOT }).then(
+      () => assert.fail('--check passed on a stale generated/'),
+      (err: { code: number; stderr: string }) => err,
+    );
+    assert.equal(check.code, 1);
+    assert.match(check.stderr, /generated\/types\.ts is stale/);
+    assert.match(check.stderr, /Run `npm run codegen`/);
+    const clean = await run(process.execPath, ['--import', 'tsx', 'scripts/codegen.ts', '--check'], { cwd: ROOT });
+    assert.match(clean.stdout, /up to date/);
+  });
+
+  it('the generated client runs every call through the runtime', async () => {
+    const sandbox = await startSandbox({ counts: { contacts: 120 } });
+    const intercom = createClient({ baseUrl: sandbox.url, credentials: { access_token: sandbox.token } });
+    try {
+      const page = await intercom.contacts.list({ per_page: 50 });
+      assert.equal(page.data.length, 50);
+      const contact = await intercom.contacts.get({ id: page.data[7]!.id });
+      assert.equal(contact.data.id, sandbox.dataset.contactAt(7).id);
+      let n = 0;
+      for await (const c of intercom.contacts.paginate({ per_page: 50 })) {
+        assert.equal(c.id, sandbox.dataset.contactAt(n).id);
+        n++;
+      }
+      assert.equal(n, 120);
+      const teams = await intercom.teams.list();
+      assert.equal(teams.meta.next_page, null);
+    } finally {
+      await intercom.close();
+      await sandbox.close();
+    }
+  });
+});
