@@ -1,3 +1,13 @@
+// A brand shared by every copy of this package loaded in one process, so that `instanceof`
+// and isConnectorError() recognise an error thrown by another copy.
+const BRAND = Symbol.for('connector-engine.error');
+type Branded = { [BRAND]: readonly string[] };
+
+/** True for any error thrown by the engine, whichever copy of the package threw it. */
+export function isConnectorError(value: unknown): value is ConnectorError {
+  return typeof value === 'object' && value !== null && Array.isArray((value as Partial<Branded>)[BRAND]);
+}
+
 /**
  * Every error the engine throws is a `ConnectorError` with a stable `code`, so hosts can
  * branch on `err.code` (or `instanceof`) without parsing messages.
@@ -12,6 +22,18 @@ export class ConnectorError extends Error {
   readonly status: number | undefined;
   /** The upstream API's request id, when it sent one: quote it to the vendor's support. */
   readonly requestId: string | undefined;
+  /** How many times the request was sent before this error (retries included). */
+  attempts = 1;
+  /**
+   * Set when a pagination failed: the cursor to resume from (null: from the beginning).
+   * Every record before it was delivered; nothing after it was.
+   */
+  resumeCursor: string | null | undefined;
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // Class names, not identities: another copy of the package has other class objects.
+    return isConnectorError(value) && (value as unknown as Branded)[BRAND].includes(this.name);
+  }
 
   constructor(
     code: string,
@@ -23,6 +45,9 @@ export class ConnectorError extends Error {
     this.code = code;
     this.status = extra.status;
     this.requestId = extra.requestId;
+    const lineage: string[] = [];
+    for (let c: unknown = new.target; typeof c === 'function' && c !== Error; c = Object.getPrototypeOf(c)) lineage.push((c as { name: string }).name);
+    Object.defineProperty(this, BRAND, { value: lineage });
   }
 }
 
@@ -138,18 +163,21 @@ export class NetworkError extends ConnectorError {
   }
 }
 
-/** A 2xx answer the manifest cannot make sense of: not JSON, or records not where declared. */
+/**
+ * An answer the engine cannot use: a 2xx body that is not JSON or not where the manifest
+ * says (`INVALID_RESPONSE`), or a body over the size limit (`RESPONSE_TOO_LARGE`).
+ */
 export class ResponseError extends ConnectorError {
-  constructor(message: string, extra: { status?: number; requestId?: string; cause?: unknown } = {}) {
-    super('INVALID_RESPONSE', message, extra);
+  constructor(
+    message: string,
+    extra: { status?: number; requestId?: string; cause?: unknown; code?: 'INVALID_RESPONSE' | 'RESPONSE_TOO_LARGE' } = {},
+  ) {
+    super(extra.code ?? 'INVALID_RESPONSE', message, extra);
   }
 }
 
 /** Pagination cannot go on safely (e.g. the API returned the same cursor twice). */
 export class PaginationError extends ConnectorError {
-  /** The cursor of the last page that was fully delivered; resume from it. */
-  readonly resumeCursor: string | null;
-
   constructor(message: string, resumeCursor: string | null) {
     super('PAGINATION_ERROR', message);
     this.resumeCursor = resumeCursor;

@@ -1,5 +1,8 @@
-export { createRuntime, DEFAULT_MANIFEST } from './runtime.js';
-export type { ExecuteRequest, Runtime, RuntimeOptions } from './runtime.js';
+export { createRuntime, DEFAULT_MANIFEST, DEFAULTS } from './runtime.js';
+export type { ExecuteRequest, PageOf, Paginator, RequestOptions, Runtime, RuntimeOptions } from './runtime.js';
+export { DEFAULT_RETRY, type RetryOptions } from './transport/retry.js';
+export { channels, enableDebugLog } from './transport/diagnostics.js';
+export type { RateLimitWaitEvent, RequestEvent, ResponseEvent, RetryEvent } from './transport/diagnostics.js';
 export type * from './operations.js';
 export { loadManifest, parseManifest } from './manifest/load.js';
 export type { LoadLimits } from './manifest/load.js';

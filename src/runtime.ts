@@ -1,13 +1,10 @@
+import { inspect } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { Agent, type Dispatcher } from 'undici';
-import { ConfigurationError, PaginationError, ParameterError, ResponseError, UnknownOperationError } from './errors.js';
+import { buildBaseHeaders, checkCredentials, manifestRetry, resolveBaseUrl } from './config.js';
+import { isConnectorError, PaginationError, ParameterError, ResponseError, UnknownOperationError } from './errors.js';
 import { loadManifest } from './manifest/load.js';
 import type { Manifest } from './manifest/types.js';
-import { compilePlans, type OperationPlan, type Plans } from './plan/compile.js';
-import { buildHeaders, buildTarget } from './request/build.js';
-import { compileErrorFactory, type HttpErrorFactory } from './response/http-error.js';
-import { didYouMean } from './suggest.js';
-import { send } from './transport/send.js';
 import type {
   ActionOf,
   CallOptions,
@@ -20,10 +17,26 @@ import type {
   UntypedOperation,
   UntypedOperations,
 } from './operations.js';
+import { compilePlans, type OperationPlan, type Plans } from './plan/compile.js';
+import { buildHeaders, buildTarget } from './request/build.js';
+import { compileErrorFactory, type HttpErrorFactory } from './response/http-error.js';
+import { compileGetter } from './response/path.js';
+import { didYouMean } from './suggest.js';
+import { debugFromEnvironment } from './transport/diagnostics.js';
+import { exchange, type ExchangeContext } from './transport/exchange.js';
+import { RateLimiter } from './transport/rate-limiter.js';
+import { mergeRetry, type RetryOptions, type RetryPolicy } from './transport/retry.js';
 
 /** The manifest used when none is given: the package's own `connector.yaml`. */
 export const DEFAULT_MANIFEST = fileURLToPath(new URL('../connector.yaml', import.meta.url));
-const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** Defaults a user would expect; each is an option of createRuntime. */
+export const DEFAULTS = {
+  timeoutMs: 30_000,
+  connectTimeoutMs: 10_000,
+  maxResponseBytes: 32 * 1024 * 1024,
+  maxPages: 100_000,
+} as const;
 
 export interface RuntimeOptions {
   /** Values for the manifest's `auth.credentials`, e.g. `{ access_token }`. */
@@ -36,8 +49,16 @@ export interface RuntimeOptions {
   apiVersion?: string;
   /** A manifest file path, or a manifest already loaded with `loadManifest`. */
   manifest?: string | Manifest;
-  /** Default time to wait for the response headers, then for each body chunk (default 30 s). */
+  /** Longest wait for response headers, then between body chunks, per attempt (default 30 s). */
   timeoutMs?: number;
+  /** Longest wait to open a connection (default 10 s); used by the runtime's own Agent. */
+  connectTimeoutMs?: number;
+  /** Retry policy; per-call `retry` and the manifest's `retry` section merge under it. */
+  retry?: RetryOptions;
+  /** Largest response body accepted (default 32 MiB); a larger one is a RESPONSE_TOO_LARGE error. */
+  maxResponseBytes?: number;
+  /** Allow a plain-http base URL that is not loopback (default false: the token would travel in clear). */
+  allowInsecureHttp?: boolean;
   /** An undici dispatcher (Agent, Pool, MockAgent...); the runtime makes a keep-alive Agent otherwise. */
   dispatcher?: Dispatcher;
   /** Extra headers on every request; they win over the manifest's. */
@@ -50,11 +71,37 @@ export interface RuntimeOptions {
 }
 
 /** A request for any operation, before types narrow it. */
-export interface ExecuteRequest extends CallOptions {
+export interface ExecuteRequest extends RequestOptions {
   entity: string;
   action: string;
   params?: Record<string, unknown>;
 }
+
+/** Per-call options of execute, paginate and pages. */
+export interface RequestOptions extends CallOptions {
+  retry?: RetryOptions;
+  /** paginate/pages: stop with a PaginationError after this many pages (default 100 000). */
+  maxPages?: number;
+}
+
+/** One page of a list, as `pages()` yields it. */
+export interface PageOf<R> {
+  data: R[];
+  meta: { next_page: string | null };
+  /** The cursor this page was fetched with (null for the first page). */
+  cursor: string | null;
+}
+
+/**
+ * The records of a list, page after page. `checkpoint` is the cursor to resume from so
+ * that nothing already yielded is fetched again: it moves to the next page's cursor once
+ * every record of the current page has been yielded.
+ */
+export interface Paginator<R> extends AsyncGenerator<R, void, undefined> {
+  readonly checkpoint: string | null;
+}
+
+type Req<Ops, E extends keyof Ops, A extends keyof Ops[E]> = OperationRequest<Ops, E, A> & RequestOptions;
 
 export interface Runtime<Ops extends OperationMap = UntypedOperations> {
   readonly manifest: Manifest;
@@ -63,15 +110,19 @@ export interface Runtime<Ops extends OperationMap = UntypedOperations> {
    * @example
    * const { data, meta } = await runtime.execute({ entity: 'contacts', action: 'list', params: { per_page: 50 } });
    */
-  execute<E extends EntityOf<Ops>, A extends ActionOf<Ops, E>>(req: OperationRequest<Ops, E, A>): Promise<ResultOf<Ops, E, A>>;
+  execute<E extends EntityOf<Ops>, A extends ActionOf<Ops, E>>(req: Req<Ops, E, A>): Promise<ResultOf<Ops, E, A>>;
   /**
    * Yields every record of a list, page after page, whatever the API's paging scheme.
+   * A failure carries `resumeCursor`; pass it back as the cursor parameter to go on.
    * @example
    * for await (const c of runtime.paginate({ entity: 'contacts', action: 'list' })) console.log(c.id);
    */
-  paginate<E extends EntityOf<Ops>, A extends ListActionOf<Ops, E>>(
-    req: OperationRequest<Ops, E, A>,
-  ): AsyncGenerator<RecordOf<Ops, E, A>, void, undefined>;
+  paginate<E extends EntityOf<Ops>, A extends ListActionOf<Ops, E>>(req: Req<Ops, E, A>): Paginator<RecordOf<Ops, E, A>>;
+  /**
+   * Yields a list page by page, each with the cursor that fetched it and the next one:
+   * store `meta.next_page` after handling a page to checkpoint a long export.
+   */
+  pages<E extends EntityOf<Ops>, A extends ListActionOf<Ops, E>>(req: Req<Ops, E, A>): AsyncGenerator<PageOf<RecordOf<Ops, E, A>>, void, undefined>;
   /** Closes the connections the runtime opened. */
   close(): Promise<void>;
 }
@@ -99,75 +150,131 @@ export async function createRuntime<Ops extends OperationMap = UntypedOperations
 
 class ConnectorRuntime {
   readonly manifest: Manifest;
-  private readonly plans: Plans;
-  private readonly origin: string;
-  private readonly basePath: string;
-  private readonly headers: Record<string, string>;
-  private readonly dispatcher: Dispatcher;
-  private readonly ownsDispatcher: boolean;
-  private readonly timeoutMs: number;
-  private readonly httpError: HttpErrorFactory;
-  private readonly credentialName: string | undefined;
+  // Private fields: util.inspect and JSON.stringify never see them, and the headers hold the token.
+  readonly #headers: Record<string, string>;
+  readonly #plans: Plans;
+  readonly #origin: string;
+  readonly #basePath: string;
+  readonly #ownsDispatcher: boolean;
+  readonly #timeoutMs: number;
+  readonly #retry: RetryPolicy;
+  readonly #retryLayers: (RetryOptions | undefined)[];
+  readonly #httpError: HttpErrorFactory;
+  readonly #exchange: ExchangeContext;
 
   constructor(manifest: Manifest, options: RuntimeOptions) {
+    debugFromEnvironment();
     this.manifest = manifest;
     const secrets = checkCredentials(manifest, options.credentials ?? {});
     const redact = (s: string) => secrets.reduce((out, secret) => out.split(secret).join('[redacted]'), s);
-    const base = new URL(resolveBaseUrl(manifest, options));
-    this.origin = base.origin;
-    this.basePath = base.pathname.replace(/\/+$/, '');
-    this.headers = buildBaseHeaders(manifest, options);
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.ownsDispatcher = options.dispatcher === undefined;
-    this.dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, connect: { timeout: this.timeoutMs } });
-    this.httpError = compileErrorFactory(manifest.errors, redact);
-    this.credentialName = manifest.auth.credential;
-    this.plans = compilePlans(manifest, { validateRecords: options.validateResponses === true });
+    const base = resolveBaseUrl(manifest, options);
+    this.#origin = base.origin;
+    this.#basePath = base.pathname.replace(/\/+$/, '');
+    this.#headers = buildBaseHeaders(manifest, options);
+    this.#timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
+    this.#retryLayers = [manifestRetry(manifest), options.retry];
+    this.#retry = mergeRetry(...this.#retryLayers);
+    this.#ownsDispatcher = options.dispatcher === undefined;
+    const requestId = manifest.errors.request_id ? compileGetter(manifest.errors.request_id) : () => undefined;
+    this.#exchange = {
+      dispatcher:
+        options.dispatcher ??
+        new Agent({ keepAliveTimeout: 10_000, connect: { timeout: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs } }),
+      limiter: new RateLimiter(manifest.errors.rate_limit ?? {}),
+      maxResponseBytes: options.maxResponseBytes ?? DEFAULTS.maxResponseBytes,
+      resetHeader: manifest.errors.rate_limit?.reset?.toLowerCase(),
+      requestIdOf: (body) => {
+        const id = requestId(body);
+        return typeof id === 'string' ? id : undefined;
+      },
+    };
+    this.#httpError = compileErrorFactory(manifest.errors, redact);
+    this.#plans = compilePlans(manifest, { validateRecords: options.validateResponses === true });
   }
 
   async execute(req: ExecuteRequest): Promise<UntypedOperation['result']> {
-    const plan = this.plan(req);
-    const page = await this.fetchPage(plan, req.params, req);
+    const plan = this.#plan(req);
+    const page = await this.#fetch(plan, req.params, req);
     if (page.records) return { data: page.records, meta: { next_page: page.next } };
     return { data: page.record! };
   }
 
-  async *paginate(req: ExecuteRequest): AsyncGenerator<Record<string, unknown>, void, undefined> {
-    const plan = this.plan(req);
+  async *pages(req: ExecuteRequest): AsyncGenerator<PageOf<Record<string, unknown>>, void, undefined> {
+    const plan = this.#plan(req);
     if (!plan.records || !plan.pagination) {
       throw new ParameterError(`${plan.name} returns a single record; paginate works on lists. Use execute instead.`);
     }
     const cursorParam = plan.pagination.cursorParam;
+    const maxPages = req.maxPages ?? DEFAULTS.maxPages;
     const params = { ...req.params };
     const seen = new Set<string>();
-    let cursor = cursorParam ? (params[cursorParam] as string | undefined) : undefined;
-    for (;;) {
-      if (cursorParam) params[cursorParam] = cursor;
-      const page = await this.fetchPage(plan, params, req);
-      yield* page.records!;
+    let cursor = cursorParam && typeof params[cursorParam] === 'string' ? (params[cursorParam] as string) : null;
+    for (let n = 1; ; n++) {
+      if (cursorParam) params[cursorParam] = cursor ?? undefined;
+      let page: Page;
+      try {
+        page = await this.#fetch(plan, params, req);
+      } catch (err) {
+        if (isConnectorError(err)) err.resumeCursor = cursor;
+        throw err;
+      }
+      yield { data: page.records!, meta: { next_page: page.next }, cursor };
       if (page.next === null) return;
       if (seen.has(page.next) || page.next === cursor) {
         throw new PaginationError(
           `${plan.name}: the API returned the cursor ${JSON.stringify(page.next)} again, so the next page would repeat records. ` +
-            'Stopped instead of looping; resume from resumeCursor once the API recovers.',
+            'Stopped instead of looping; resumeCursor is where to go on once the API recovers.',
           page.next,
         );
+      }
+      if (n >= maxPages) {
+        throw new PaginationError(`${plan.name}: stopped after maxPages=${maxPages} pages; resume from resumeCursor or raise maxPages.`, page.next);
       }
       seen.add(page.next);
       cursor = page.next;
     }
   }
 
-  async close(): Promise<void> {
-    if (this.ownsDispatcher) await this.dispatcher.close();
+  paginate(req: ExecuteRequest): Paginator<Record<string, unknown>> {
+    const state = { checkpoint: (null as string | null) };
+    const pages = this.pages(req);
+    async function* records(): AsyncGenerator<Record<string, unknown>, void, undefined> {
+      try {
+        for await (const page of pages) {
+          state.checkpoint = page.cursor;
+          yield* page.data;
+          state.checkpoint = page.meta.next_page;
+        }
+      } finally {
+        // An early break ends the page generator too, so no further request is made.
+        await pages.return();
+      }
+    }
+    const generator = records() as Paginator<Record<string, unknown>>;
+    const initial = req.params?.[this.#plan(req).pagination?.cursorParam ?? ''];
+    state.checkpoint = typeof initial === 'string' ? initial : null;
+    Object.defineProperty(generator, 'checkpoint', { get: () => state.checkpoint, enumerable: true });
+    return generator;
   }
 
-  private plan(req: ExecuteRequest): OperationPlan {
-    const actions = this.plans.get(req.entity);
+  async close(): Promise<void> {
+    if (this.#ownsDispatcher) await this.#exchange.dispatcher.close();
+  }
+
+  [inspect.custom](): string {
+    return `Runtime { connector: '${this.manifest.connector.name}', baseUrl: '${this.#origin}${this.#basePath}' }`;
+  }
+
+  toJSON(): object {
+    return { connector: this.manifest.connector.name, baseUrl: this.#origin + this.#basePath };
+  }
+
+  #plan(req: ExecuteRequest): OperationPlan {
+    const actions = this.#plans.get(req.entity);
     if (!actions) {
       throw new UnknownOperationError(
         'UNKNOWN_ENTITY',
-        `Unknown entity ${JSON.stringify(req.entity)}.${didYouMean(String(req.entity), this.plans.keys())} Valid entities: ${[...this.plans.keys()].join(', ')}.`,
+        `Unknown entity ${JSON.stringify(req.entity)}.${didYouMean(String(req.entity), this.#plans.keys())} Valid entities: ${[...this.#plans.keys()].join(', ')}.`,
       );
     }
     const plan = actions.get(req.action);
@@ -180,7 +287,7 @@ class ConnectorRuntime {
     return plan;
   }
 
-  private checkRecord(plan: OperationPlan, record: unknown, which: string, status: number): void {
+  #checkRecord(plan: OperationPlan, record: unknown, which: string, status: number): void {
     const problem = plan.check!(record);
     if (problem === undefined) return;
     const id = (record as { id?: unknown } | null)?.id;
@@ -191,53 +298,50 @@ class ConnectorRuntime {
     );
   }
 
-  private async fetchPage(plan: OperationPlan, rawParams: unknown, req: ExecuteRequest): Promise<Page> {
+  async #fetch(plan: OperationPlan, rawParams: unknown, req: ExecuteRequest): Promise<Page> {
     const params = plan.validate(rawParams);
     const query = plan.pagination ? plan.pagination.toQuery(params) : params;
-    const target = this.basePath + buildTarget(plan.template, query);
+    const target = this.#basePath + buildTarget(plan.template, query);
     const extra = buildHeaders(plan.template, query);
-    const res = await send(this.dispatcher, {
-      origin: this.origin,
-      path: target,
-      method: plan.method,
-      headers: extra ? { ...this.headers, ...extra } : this.headers,
-      signal: req.signal,
-      timeoutMs: req.timeoutMs ?? this.timeoutMs,
-      operation: plan.name,
-    });
+    const retry = req.retry ? mergeRetry(...this.#retryLayers, req.retry) : this.#retry;
+    const res = await exchange(
+      this.#exchange,
+      {
+        origin: this.#origin,
+        path: target,
+        method: plan.method,
+        headers: extra ? { ...this.#headers, ...extra } : this.#headers,
+        signal: req.signal,
+        timeoutMs: req.timeoutMs ?? this.#timeoutMs,
+        operation: plan.name,
+      },
+      retry,
+    );
 
-    let body: unknown;
-    try {
-      body = res.text === '' ? undefined : JSON.parse(res.text);
-    } catch (err) {
-      if (res.status >= 200 && res.status < 300) {
-        throw new ResponseError(
-          `${plan.name}: the API answered ${res.status} with a body that is not JSON (${res.text.length} bytes, starting ${JSON.stringify(res.text.slice(0, 60))}).`,
-          { status: res.status, cause: err },
-        );
-      }
-    }
     if (res.status < 200 || res.status >= 300) {
-      throw this.httpError(res.status, body, res.headers, {
+      const err = this.#httpError(res.status, res.body, res.headers, {
         operation: plan.name,
         method: plan.method,
         url: target,
-        credential: this.credentialName,
+        credential: this.manifest.auth.credential,
         target: plan.pathParams.length ? plan.pathParams.map((p) => `${p} ${JSON.stringify(params[p])}`).join(', ') : undefined,
       });
+      err.attempts = res.attempts;
+      throw err;
     }
 
+    const body = res.body;
     if (plan.records) {
       const records = plan.records(body);
       if (!Array.isArray(records)) {
         throw new ResponseError(
           `${plan.name}: expected the records array at "${plan.recordsPath}" of the response, found ${records === undefined ? 'nothing' : typeof records}. ` +
-            'The API changed or the manifest\'s `records` path is wrong.',
+            "The API changed or the manifest's `records` path is wrong.",
           { status: res.status },
         );
       }
       if (plan.normalize) for (const r of records) plan.normalize(r);
-      if (plan.check) records.forEach((r, i) => this.checkRecord(plan, r, `record ${i}`, res.status));
+      if (plan.check) records.forEach((r, i) => this.#checkRecord(plan, r, `record ${i}`, res.status));
       return { records, record: undefined, next: plan.pagination!.nextCursor(body, query) };
     }
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
@@ -246,67 +350,7 @@ class ConnectorRuntime {
       });
     }
     plan.normalize?.(body as Record<string, unknown>);
-    if (plan.check) this.checkRecord(plan, body, 'the record', res.status);
+    if (plan.check) this.#checkRecord(plan, body, 'the record', res.status);
     return { records: undefined, record: body as Record<string, unknown>, next: null };
   }
-}
-
-/** Returns the secret values, after checking every required credential is there. */
-function checkCredentials(manifest: Manifest, given: Record<string, string>): string[] {
-  const declared = manifest.auth.credentials;
-  for (const name of Object.keys(given)) {
-    if (!(name in declared)) {
-      throw new ConfigurationError(
-        `Unknown credential "${name}" for connector ${manifest.connector.name}. It takes: ${Object.keys(declared).join(', ') || 'none'}.`,
-      );
-    }
-  }
-  const secrets: string[] = [];
-  for (const [name, spec] of Object.entries(declared)) {
-    const value = given[name];
-    const needed = spec.required !== false || name === manifest.auth.credential;
-    if ((value === undefined || value === '') && needed) {
-      const env = spec.env ? ` (hosts such as the CLI read it from ${spec.env})` : '';
-      throw new ConfigurationError(
-        `Missing credential "${name}"${spec.description ? ` (${spec.description})` : ''}. Pass createRuntime({ credentials: { ${name}: '...' } })${env}.`,
-      );
-    }
-    if (typeof value === 'string' && value.length > 0 && spec.secret !== false) secrets.push(value);
-  }
-  return secrets;
-}
-
-function resolveBaseUrl(manifest: Manifest, options: RuntimeOptions): string {
-  if (options.baseUrl !== undefined) {
-    if (!/^https?:\/\/[^/?#\s]+/.test(options.baseUrl)) {
-      throw new ConfigurationError(`baseUrl ${JSON.stringify(options.baseUrl)} is not an http(s) URL; pass e.g. "http://127.0.0.1:4010".`);
-    }
-    return options.baseUrl;
-  }
-  if (options.region !== undefined) {
-    const url = manifest.server.regions?.[options.region];
-    if (!url) {
-      const regions = Object.keys(manifest.server.regions ?? {});
-      throw new ConfigurationError(
-        `Unknown region ${JSON.stringify(options.region)}. ${regions.length ? `Valid regions: ${regions.join(', ')}.` : 'This connector declares no regions.'}`,
-      );
-    }
-    return url;
-  }
-  return manifest.server.base_url;
-}
-
-function buildBaseHeaders(manifest: Manifest, options: RuntimeOptions): Record<string, string> {
-  // Lower-case names so that a caller's override replaces, not duplicates, a manifest header.
-  const headers: Record<string, string> = {
-    'user-agent': `connector-engine (${manifest.connector.name}/${manifest.connector.version})`,
-  };
-  for (const [k, v] of Object.entries(manifest.headers)) headers[k.toLowerCase()] = v;
-  if (manifest.api_version) headers[manifest.api_version.header.toLowerCase()] = options.apiVersion ?? manifest.api_version.default;
-  else if (options.apiVersion !== undefined) {
-    throw new ConfigurationError(`Connector ${manifest.connector.name} declares no api_version; remove the apiVersion option.`);
-  }
-  for (const [k, v] of Object.entries(options.headers ?? {})) headers[k.toLowerCase()] = v;
-  if (manifest.auth.type === 'bearer') headers.authorization = `Bearer ${options.credentials![manifest.auth.credential!]}`;
-  return headers;
 }

@@ -211,6 +211,17 @@ export const manifestMetaSchema = {
         },
       },
     },
+    retry: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        limit: { type: 'integer', minimum: 0, maximum: 20 },
+        max_wait_ms: { type: 'integer', minimum: 0 },
+        base_delay_ms: { type: 'integer', minimum: 0 },
+        statuses: { type: 'array', items: { type: 'integer', minimum: 400, maximum: 599 } },
+        server_error_limit: { type: 'integer', minimum: 0, maximum: 20 },
+      },
+    },
     pagination: { type: 'object', propertyNames: identifier, additionalProperties: pagination },
     schemas: {
       type: 'object',

@@ -57,6 +57,7 @@ export function analyze(raw: Raw, source: string): { issues: RawIssue[]; manifes
       headers: raw.headers ?? {},
       api_version: raw.api_version,
       errors: raw.errors ?? {},
+      retry: raw.retry,
       pagination: strategies,
       schemas,
       entities,

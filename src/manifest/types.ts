@@ -98,6 +98,16 @@ export interface ErrorSpec {
   rate_limit?: { limit?: string; remaining?: string; reset?: string };
 }
 
+/** The API's own retry conventions; the runtime's defaults fill the rest. */
+export interface RetrySpec {
+  limit?: number;
+  max_wait_ms?: number;
+  base_delay_ms?: number;
+  statuses?: number[];
+  /** Retries allowed for 5xx answers (e.g. an API that says "retry once"). */
+  server_error_limit?: number;
+}
+
 /** A loaded, validated manifest with every parameter `$ref` resolved. */
 export interface Manifest {
   /** The file it came from (or a label for in-memory text). */
@@ -115,6 +125,7 @@ export interface Manifest {
   headers: Record<string, string>;
   api_version?: { header: string; default: string };
   errors: ErrorSpec;
+  retry?: RetrySpec;
   pagination: Record<string, PaginationSpec>;
   schemas: Record<string, JsonSchema>;
   entities: Record<string, EntitySpec>;

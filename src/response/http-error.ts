@@ -83,6 +83,15 @@ export function compileErrorFactory(spec: ErrorSpec, redact: (s: string) => stri
       err.resetAt = resetAt;
       return err;
     }
+    if (status >= 300 && status < 400) {
+      const location = first(headers.location);
+      const host = location && URL.canParse(location) ? ` to ${new URL(location).host}` : '';
+      return new HttpError(
+        'HTTP_ERROR',
+        `${where}: the API redirected (${api})${host}. Redirects are not followed, so the credential never goes to another host; point baseUrl at the final address.`,
+        extra,
+      );
+    }
     if (status >= 500) {
       return new ServerError('SERVER_ERROR', `${where}: the API failed (${api}). Retry later; quote the request id if it persists.`, extra);
     }

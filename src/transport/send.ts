@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import { AbortedError, NetworkError, TimeoutError } from '../errors.js';
+import { AbortedError, isConnectorError, NetworkError, ResponseError, TimeoutError } from '../errors.js';
 
 export interface OutgoingRequest {
   origin: string;
@@ -8,6 +8,7 @@ export interface OutgoingRequest {
   method: Dispatcher.HttpMethod;
   headers: Record<string, string>;
   signal?: AbortSignal;
+  /** Longest wait for the response headers, then between two body chunks. */
   timeoutMs: number;
   /** Names the call in error messages, e.g. `contacts.list`. */
   operation: string;
@@ -19,10 +20,14 @@ export interface IncomingResponse {
   text: string;
 }
 
-/** Sends one request and reads the whole body. Transport failures become typed errors. */
-export async function send(dispatcher: Dispatcher, req: OutgoingRequest): Promise<IncomingResponse> {
+/**
+ * Sends one request and reads the whole body, up to `maxBytes` (a larger body is
+ * destroyed unread, not buffered). Transport failures become typed errors.
+ */
+export async function send(dispatcher: Dispatcher, req: OutgoingRequest, maxBytes: number): Promise<IncomingResponse> {
+  let res: Dispatcher.ResponseData | undefined;
   try {
-    const res = await dispatcher.request({
+    res = await dispatcher.request({
       origin: req.origin,
       path: req.path,
       method: req.method,
@@ -31,11 +36,29 @@ export async function send(dispatcher: Dispatcher, req: OutgoingRequest): Promis
       headersTimeout: req.timeoutMs,
       bodyTimeout: req.timeoutMs,
     });
-    const text = await res.body.text();
+    const declared = Number(res.headers['content-length']);
+    if (declared > maxBytes) throw tooLarge(req, res.statusCode, maxBytes, `declares ${declared} bytes`);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > maxBytes) throw tooLarge(req, res.statusCode, maxBytes, `passed it at ${size} bytes`);
+      chunks.push(chunk);
+    }
+    const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
     return { status: res.statusCode, headers: res.headers, text };
   } catch (err) {
-    throw transportError(err, req);
+    // Whatever went wrong, the socket must not stay busy with an unread body.
+    if (res && !res.body.destroyed) res.body.destroy();
+    throw isConnectorError(err) ? err : transportError(err, req);
   }
+}
+
+function tooLarge(req: OutgoingRequest, status: number, limit: number, detail: string): ResponseError {
+  return new ResponseError(
+    `${req.operation}: the response is over the ${limit}-byte limit (it ${detail}). Ask for smaller pages or raise maxResponseBytes.`,
+    { status, code: 'RESPONSE_TOO_LARGE' },
+  );
 }
 
 function transportError(err: unknown, req: OutgoingRequest): Error {
@@ -44,11 +67,11 @@ function transportError(err: unknown, req: OutgoingRequest): Error {
   if (e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT' || e.code === 'UND_ERR_CONNECT_TIMEOUT') {
     return new TimeoutError(`${where}: no response within ${req.timeoutMs} ms (${e.code}). Raise timeoutMs or try again later.`, err);
   }
-  if (e.name === 'AbortError' || e.code === 'UND_ERR_ABORTED' || req.signal?.aborted) {
+  if (req.signal?.aborted || e.name === 'AbortError' || e.code === 'UND_ERR_ABORTED') {
     return new AbortedError(`${where}: aborted by the caller's signal.`, err);
   }
   return new NetworkError(
-    `${where}: the connection failed (${e.code ?? e.name ?? 'error'}: ${e.message ?? String(err)}). Check the base URL and the network.`,
+    `${where}: the connection failed (${e.code ?? e.name ?? 'error'}: ${e.message ?? String(err)}). Check the base URL and the network; transient failures are retried.`,
     err,
   );
 }

@@ -1,0 +1,90 @@
+import { AbortedError, isConnectorError, NetworkError, ResponseError, TimeoutError } from '../errors.js';
+
+/** When and how long to retry. Every field has a default a user would expect. */
+export interface RetryOptions {
+  /** Retries after the first attempt (default 4); 0 disables retrying. */
+  limit?: number;
+  /** Longest single wait in ms, whatever the API asks (default 60 000). */
+  maxWaitMs?: number;
+  /** Base of the exponential backoff in ms (default 500): attempt n waits up to base * 2^(n-1). */
+  baseDelayMs?: number;
+  /** Statuses worth another try (default 408, 429, 500, 502, 503, 504). */
+  statuses?: number[];
+  /** Retries allowed for 5xx answers, for APIs that ask for fewer (default: `limit`). */
+  serverErrorLimit?: number;
+}
+
+export type RetryPolicy = Required<RetryOptions>;
+
+export const DEFAULT_RETRY: RetryPolicy = {
+  limit: 4,
+  maxWaitMs: 60_000,
+  baseDelayMs: 500,
+  statuses: [408, 429, 500, 502, 503, 504],
+  serverErrorLimit: 4,
+};
+
+/** Later layers win: defaults, then the manifest, then the runtime options, then the call. */
+export function mergeRetry(...layers: (RetryOptions | undefined)[]): RetryPolicy {
+  const policy = { ...DEFAULT_RETRY };
+  let serverErrorLimitSet = false;
+  for (const layer of layers) {
+    if (!layer) continue;
+    for (const [k, v] of Object.entries(layer)) if (v !== undefined) (policy as Record<string, unknown>)[k] = v;
+    if (layer.serverErrorLimit !== undefined) serverErrorLimitSet = true;
+  }
+  if (!serverErrorLimitSet) policy.serverErrorLimit = policy.limit;
+  return policy;
+}
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+
+/** Whether a failed attempt may be sent again; `retriesSoFar` counts retries already made. */
+export function shouldRetry(method: string, outcome: { status: number } | { error: unknown }, retriesSoFar: number, policy: RetryPolicy): boolean {
+  if (!IDEMPOTENT.has(method) || retriesSoFar >= policy.limit) return false;
+  if ('status' in outcome) {
+    if (!policy.statuses.includes(outcome.status)) return false;
+    return outcome.status < 500 || retriesSoFar < policy.serverErrorLimit;
+  }
+  const err = outcome.error;
+  if (err instanceof AbortedError || !isConnectorError(err)) return false;
+  if (err instanceof ResponseError) return err.code === 'INVALID_RESPONSE';
+  return err instanceof TimeoutError || err instanceof NetworkError;
+}
+
+type Headers = Record<string, string | string[] | undefined>;
+
+function header(headers: Headers, name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/**
+ * How long to wait before retry number `retry` (1-based): the API's `Retry-After` (seconds
+ * or an HTTP date), else for a 429 its rate-limit reset time (epoch seconds), else
+ * exponential backoff with full jitter. Always capped at `maxWaitMs`.
+ */
+export function retryDelay(
+  retry: number,
+  status: number | undefined,
+  headers: Headers | undefined,
+  policy: RetryPolicy,
+  resetHeader: string | undefined,
+  now: number = Date.now(),
+  random: () => number = Math.random,
+): number {
+  let wait: number | undefined;
+  const retryAfter = headers && header(headers, 'retry-after');
+  if (retryAfter !== undefined) {
+    const trimmed = retryAfter.trim();
+    if (/^\d+(\.\d+)?$/.test(trimmed)) wait = Number(trimmed) * 1000;
+    else if (!Number.isNaN(Date.parse(trimmed))) wait = Date.parse(trimmed) - now;
+  }
+  // A 5xx carries the reset header too, but waiting a whole window for a failed server is wrong.
+  if (wait === undefined && status === 429 && headers && resetHeader) {
+    const reset = Number(header(headers, resetHeader));
+    if (Number.isFinite(reset) && reset > 0) wait = reset * 1000 - now;
+  }
+  wait ??= random() * Math.min(policy.maxWaitMs, policy.baseDelayMs * 2 ** (retry - 1));
+  return Math.min(policy.maxWaitMs, Math.max(0, wait));
+}
