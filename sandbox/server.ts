@@ -1,6 +1,8 @@
 // A read-only imitation of the Intercom REST API (OpenAPI 2.16) over node:http.
 // It serves the 14 GET operations the connector relies on, with Intercom's envelopes,
 // cursor and page-number pagination, bearer auth, error.list bodies and rate-limit headers.
+// Faults (429/500/503, dropped connections, truncated bodies, slow answers) can be injected on a
+// request-count schedule rather than at random, so a retrying client can be tested reproducibly.
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,6 +18,34 @@ export interface SandboxOptions {
   counts?: Partial<Counts>;
   token?: string;
   rateLimit?: { limit: number; windowSeconds: number };
+  faults?: readonly FaultRule[];
+}
+
+export type FaultKind = 'rate_limit' | 'server_error' | 'unavailable' | 'reset' | 'truncate' | 'slow';
+
+export const FAULT_KINDS: readonly FaultKind[] = ['rate_limit', 'server_error', 'unavailable', 'reset', 'truncate', 'slow'];
+
+export interface FaultRule {
+  kind: FaultKind;
+  /** Fire on authenticated requests number n (1-based, counted over all data requests since the rules were set) where n % every === (offset ?? 0) % every. */
+  every: number;
+  offset?: number;
+  /** Fire at most this many times (default unlimited). */
+  limit?: number;
+  /** rate_limit: seconds announced; default 1. Sent as `Retry-After: <n>` unless retryAfter === false, and always as X-RateLimit-Reset = now_seconds + n (Math.ceil), X-RateLimit-Remaining: 0. */
+  retryAfterSeconds?: number;
+  retryAfter?: boolean;
+  /** slow: delay in ms before the response headers are sent (default 2000). */
+  delayMs?: number;
+}
+
+export interface SandboxStats {
+  /** Authenticated requests, i.e. the ones the fault schedule counts. */
+  requests: number;
+  /** Faults injected, by kind. */
+  faults: Record<FaultKind, number>;
+  /** Responses whose status line was sent, by status, injected ones included. */
+  statuses: Record<number, number>;
 }
 
 export interface Sandbox {
@@ -25,6 +55,11 @@ export interface Sandbox {
   dataset: Dataset;
   /** Every request received, authenticated or not. */
   readonly requestCount: number;
+  /** Replaces the fault rules and restarts their request numbering and firing counts at zero. */
+  setFaults(rules: readonly FaultRule[]): void;
+  /** A snapshot; independent of setFaults, so counters can span several rule sets. */
+  readonly stats: SandboxStats;
+  resetStats(): void;
   close(): Promise<void>;
 }
 
@@ -62,16 +97,47 @@ function errorBody(code: string, message: string): string {
   return JSON.stringify({ type: 'error.list', request_id: randomUUID(), errors: [{ code, message }] });
 }
 
-function send(res: ServerResponse, status: number, body: string, headers: Record<string, string>): void {
-  // Encode once: byteLength plus end(string) would scan a 300 KB page twice.
-  const buf = Buffer.from(body, 'utf8');
-  res.writeHead(status, {
-    ...headers,
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': String(buf.length),
-  });
-  res.end(buf);
+interface Reply {
+  status: number;
+  body: string;
+  headers: Record<string, string>;
 }
+
+function isInt(v: unknown, min: number): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= min;
+}
+
+/** Checks and copies the rules, so a caller mutating its array later cannot change the schedule mid-run. */
+export function validateFaultRules(rules: unknown): FaultRule[] {
+  if (!Array.isArray(rules)) throw new TypeError('faults must be an array of fault rules');
+  return rules.map((raw: unknown, i) => {
+    const at = `faults[${i}]`;
+    if (typeof raw !== 'object' || raw === null) throw new TypeError(`${at} must be an object`);
+    const r = raw as Record<string, unknown>;
+    if (!FAULT_KINDS.includes(r.kind as FaultKind)) throw new RangeError(`${at}.kind must be one of ${FAULT_KINDS.join(', ')}`);
+    if (!isInt(r.every, 1)) throw new RangeError(`${at}.every must be an integer >= 1`);
+    // A negative offset would never match under JS's sign-keeping %, silently disabling the rule.
+    if (r.offset !== undefined && !isInt(r.offset, 0)) throw new RangeError(`${at}.offset must be an integer >= 0`);
+    if (r.limit !== undefined && !isInt(r.limit, 0)) throw new RangeError(`${at}.limit must be an integer >= 0`);
+    if (r.retryAfterSeconds !== undefined && !isInt(r.retryAfterSeconds, 0)) {
+      // Retry-After only carries whole seconds.
+      throw new RangeError(`${at}.retryAfterSeconds must be an integer >= 0`);
+    }
+    if (r.retryAfter !== undefined && typeof r.retryAfter !== 'boolean') throw new TypeError(`${at}.retryAfter must be a boolean`);
+    if (r.delayMs !== undefined && !(typeof r.delayMs === 'number' && Number.isFinite(r.delayMs) && r.delayMs >= 0)) {
+      throw new RangeError(`${at}.delayMs must be a finite number >= 0`);
+    }
+    return { ...(r as unknown as FaultRule) };
+  });
+}
+
+const emptyStats = (): SandboxStats => ({
+  requests: 0,
+  faults: Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>,
+  statuses: {},
+});
+
+const noop = (): void => {};
 
 /** Optional positive integer query parameter; an empty value counts as absent. */
 function intParam(q: URLSearchParams, name: string): number | undefined {
@@ -134,12 +200,16 @@ function cursorList<T extends { id: string; created_at: number }>(
 }
 
 class RateWindow {
-  private start = -Infinity;
+  private index = -Infinity;
   private used = 0;
-  constructor(private readonly limit: number, private readonly windowMs: number) {}
+  constructor(readonly limit: number, private readonly windowMs: number) {}
   take(nowMs: number): { allowed: boolean; headers: Record<string, string> } {
-    if (nowMs >= this.start + this.windowMs) {
-      this.start = nowMs;
+    // Windows sit on multiples of their length since the epoch, so with whole-second windows the
+    // whole-second reset header is exact: a window starting at the first request would end up to
+    // 1 s before the (rounded-up) announced reset. Comparing indices avoids float drift in start + length.
+    const index = Math.floor(nowMs / this.windowMs);
+    if (index !== this.index) {
+      this.index = index;
       this.used = 0;
     }
     const allowed = this.used < this.limit;
@@ -149,7 +219,8 @@ class RateWindow {
       headers: {
         'X-RateLimit-Limit': String(this.limit),
         'X-RateLimit-Remaining': String(this.limit - this.used),
-        'X-RateLimit-Reset': String(Math.ceil((this.start + this.windowMs) / 1000)),
+        // ceil only matters for fractional windowSeconds, where it errs late so a waiting client finds a fresh window.
+        'X-RateLimit-Reset': String(Math.ceil(((index + 1) * this.windowMs) / 1000)),
       },
     };
   }
@@ -245,21 +316,56 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     }
   };
 
-  const handle = (req: IncomingMessage, res: ServerResponse): void => {
-    requestCount++;
-    // Bodies are never read; draining keeps the keep-alive connection usable.
-    req.resume();
-    const auth = req.headers.authorization ?? '';
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(auth);
-    if (!match || match[1] !== token) {
-      send(res, 401, errorBody('unauthorized', 'Access Token Invalid'), {});
-      return;
+  let stats = emptyStats();
+  let rules: { rule: FaultRule; fired: number }[] = [];
+  // Numbering restarts with each rule set so a test's schedule does not depend on earlier traffic.
+  let faultSeq = 0;
+  const setFaults = (next: readonly FaultRule[]): void => {
+    rules = validateFaultRules(next).map((rule) => ({ rule, fired: 0 }));
+    faultSeq = 0;
+  };
+  setFaults(opts.faults ?? []);
+  const slowTimers = new Set<NodeJS.Timeout>();
+
+  const pickFault = (n: number): FaultRule | undefined => {
+    for (const r of rules) {
+      const { every, offset = 0, limit = Infinity } = r.rule;
+      if (r.fired < limit && n % every === offset % every) {
+        r.fired++;
+        return r.rule;
+      }
     }
+    return undefined;
+  };
+
+  const writeHead = (res: ServerResponse, status: number, headers: Record<string, string>): void => {
+    stats.statuses[status] = (stats.statuses[status] ?? 0) + 1;
+    res.writeHead(status, headers);
+  };
+
+  const jsonHeaders = (r: Reply, length: number): Record<string, string> => ({
+    ...r.headers,
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': String(length),
+  });
+
+  const send = (res: ServerResponse, r: Reply): void => {
+    // Encode once: byteLength plus end(string) would scan a 300 KB page twice.
+    const buf = Buffer.from(r.body, 'utf8');
+    writeHead(res, r.status, jsonHeaders(r, buf.length));
+    res.end(buf);
+  };
+
+  const fail = (status: number, code: string, message: string, headers: Record<string, string> = {}): Reply => ({
+    status,
+    body: errorBody(code, message),
+    headers,
+  });
+
+  /** What the API would answer an authenticated request, rate window included. */
+  const respond = (req: IncomingMessage): Reply => {
     const limit = rate.take(Date.now());
-    if (!limit.allowed) {
-      send(res, 429, errorBody('rate_limit_exceeded', 'Exceeded rate limit'), limit.headers);
-      return;
-    }
+    if (!limit.allowed) return fail(429, 'rate_limit_exceeded', 'Exceeded rate limit', limit.headers);
     try {
       const version = req.headers['intercom-version'];
       if (typeof version === 'string' && !INTERCOM_VERSIONS.has(version.trim())) {
@@ -280,15 +386,89 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
           throw notFound();
         }
       }
-      send(res, 200, JSON.stringify(route(resource, id, url.searchParams)), limit.headers);
+      return { status: 200, body: JSON.stringify(route(resource, id, url.searchParams)), headers: limit.headers };
     } catch (err) {
-      if (err instanceof ApiError) {
-        send(res, err.status, errorBody(err.code, err.message), { ...limit.headers, ...err.headers });
-      } else {
-        send(res, 500, errorBody('server_error', 'Internal Server Error'), limit.headers);
-        console.error('[sandbox] unexpected error', err);
+      if (err instanceof ApiError) return fail(err.status, err.code, err.message, { ...limit.headers, ...err.headers });
+      console.error('[sandbox] unexpected error', err);
+      return fail(500, 'server_error', 'Internal Server Error', limit.headers);
+    }
+  };
+
+  const inject = (req: IncomingMessage, res: ServerResponse, rule: FaultRule): void => {
+    switch (rule.kind) {
+      case 'rate_limit': {
+        const seconds = rule.retryAfterSeconds ?? 1;
+        const headers: Record<string, string> = {
+          'X-RateLimit-Limit': String(rate.limit),
+          'X-RateLimit-Remaining': '0',
+          'X-RateLimit-Reset': String(Math.ceil(Date.now() / 1000 + seconds)),
+        };
+        if (rule.retryAfter !== false) headers['Retry-After'] = String(seconds);
+        send(res, fail(429, 'rate_limit_exceeded', 'Exceeded rate limit', headers));
+        return;
+      }
+      case 'server_error':
+        send(res, fail(500, 'server_error', 'Server Error'));
+        return;
+      case 'unavailable':
+        send(res, fail(503, 'service_unavailable', 'Service Unavailable'));
+        return;
+      case 'reset': {
+        // The real status is kept (200 for an ordinary read) so the client commits to reading the body.
+        const r = respond(req);
+        const buf = Buffer.from(r.body, 'utf8');
+        writeHead(res, r.status, jsonHeaders(r, buf.length));
+        // Destroy only once the half is handed to the kernel; destroying straight away could drop it
+        // and make this indistinguishable from a connection refused before any response.
+        res.write(buf.subarray(0, Math.floor(buf.length / 2)), () => res.socket?.destroy());
+        return;
+      }
+      case 'truncate': {
+        const r = respond(req);
+        const buf = Buffer.from(r.body, 'utf8');
+        const half = buf.subarray(0, Math.floor(buf.length / 2));
+        writeHead(res, r.status, jsonHeaders(r, half.length));
+        res.end(half);
+        return;
+      }
+      case 'slow': {
+        const timer = setTimeout(() => {
+          slowTimers.delete(timer);
+          if (res.destroyed || req.socket.destroyed) return;
+          send(res, respond(req));
+        }, rule.delayMs ?? 2000);
+        slowTimers.add(timer);
+        // A client that gives up should not leave a timer (and a rate-window take) behind.
+        res.once('close', () => {
+          clearTimeout(timer);
+          slowTimers.delete(timer);
+        });
+        return;
       }
     }
+  };
+
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    requestCount++;
+    // Bodies are never read; draining keeps the keep-alive connection usable.
+    req.resume();
+    // Injected resets and clients abandoning slow answers make socket errors routine here, not crashes.
+    req.on('error', noop);
+    res.on('error', noop);
+    const auth = req.headers.authorization ?? '';
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(auth);
+    if (!match || match[1] !== token) {
+      send(res, fail(401, 'unauthorized', 'Access Token Invalid'));
+      return;
+    }
+    stats.requests++;
+    const rule = pickFault(++faultSeq);
+    if (rule === undefined) {
+      send(res, respond(req));
+      return;
+    }
+    stats.faults[rule.kind]++;
+    inject(req, res, rule);
   };
 
   const server = createServer(handle);
@@ -314,8 +494,17 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     get requestCount() {
       return requestCount;
     },
+    setFaults,
+    get stats() {
+      return { requests: stats.requests, faults: { ...stats.faults }, statuses: { ...stats.statuses } };
+    },
+    resetStats: () => {
+      stats = emptyStats();
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
+        for (const t of slowTimers) clearTimeout(t);
+        slowTimers.clear();
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
       }),

@@ -49,7 +49,7 @@ export interface RuntimeOptions {
   apiVersion?: string;
   /** A manifest file path, or a manifest already loaded with `loadManifest`. */
   manifest?: string | Manifest;
-  /** Longest wait for response headers, then between body chunks, per attempt (default 30 s). */
+  /** Longest time for one attempt, from sending to the last body byte (default 30 s). */
   timeoutMs?: number;
   /** Longest wait to open a connection (default 10 s); used by the runtime's own Agent. */
   connectTimeoutMs?: number;

@@ -31,7 +31,8 @@ export interface Exchange {
  */
 export async function exchange(ctx: ExchangeContext, req: OutgoingRequest, policy: RetryPolicy): Promise<Exchange> {
   const base = { operation: req.operation, method: req.method, path: req.path };
-  for (let attempt = 1; ; attempt++) {
+  const count = { all: 0, serverErrors: 0 };
+  for (let attempt = 1; ; attempt++, count.all++) {
     let retryWait: number;
     let reason: string;
     try {
@@ -59,13 +60,14 @@ export async function exchange(ctx: ExchangeContext, req: OutgoingRequest, polic
       if (channels.response.hasSubscribers) {
         channels.response.publish({ ...base, attempt, status: res.status, ms: Math.round(performance.now() - started), requestId: ok ? undefined : ctx.requestIdOf(body) });
       }
-      if (ok || !shouldRetry(req.method, { status: res.status }, attempt - 1, policy)) {
+      if (ok || !shouldRetry(req.method, { status: res.status }, count, policy)) {
         return { status: res.status, headers: res.headers, body, attempts: attempt };
       }
+      if (res.status >= 500) count.serverErrors++;
       retryWait = retryDelay(attempt, res.status, res.headers, policy, ctx.resetHeader);
       reason = `HTTP ${res.status}`;
     } catch (err) {
-      if (!shouldRetry(req.method, { error: err }, attempt - 1, policy)) {
+      if (!shouldRetry(req.method, { error: err }, count, policy)) {
         if (isConnectorError(err)) err.attempts = attempt;
         throw err;
       }

@@ -39,12 +39,19 @@ export function mergeRetry(...layers: (RetryOptions | undefined)[]): RetryPolicy
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 
-/** Whether a failed attempt may be sent again; `retriesSoFar` counts retries already made. */
-export function shouldRetry(method: string, outcome: { status: number } | { error: unknown }, retriesSoFar: number, policy: RetryPolicy): boolean {
-  if (!IDEMPOTENT.has(method) || retriesSoFar >= policy.limit) return false;
+/** Retries made so far in one exchange. */
+export interface RetryCount {
+  all: number;
+  /** Of which after a 5xx answer. */
+  serverErrors: number;
+}
+
+/** Whether a failed attempt may be sent again. */
+export function shouldRetry(method: string, outcome: { status: number } | { error: unknown }, count: RetryCount, policy: RetryPolicy): boolean {
+  if (!IDEMPOTENT.has(method) || count.all >= policy.limit) return false;
   if ('status' in outcome) {
     if (!policy.statuses.includes(outcome.status)) return false;
-    return outcome.status < 500 || retriesSoFar < policy.serverErrorLimit;
+    return outcome.status < 500 || count.serverErrors < policy.serverErrorLimit;
   }
   const err = outcome.error;
   if (err instanceof AbortedError || !isConnectorError(err)) return false;

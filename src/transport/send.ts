@@ -8,7 +8,7 @@ export interface OutgoingRequest {
   method: Dispatcher.HttpMethod;
   headers: Record<string, string>;
   signal?: AbortSignal;
-  /** Longest wait for the response headers, then between two body chunks. */
+  /** Longest time for one attempt, from sending to the last body byte. */
   timeoutMs: number;
   /** Names the call in error messages, e.g. `contacts.list`. */
   operation: string;
@@ -25,6 +25,17 @@ export interface IncomingResponse {
  * destroyed unread, not buffered). Transport failures become typed errors.
  */
 export async function send(dispatcher: Dispatcher, req: OutgoingRequest, maxBytes: number): Promise<IncomingResponse> {
+  // undici's own header/body timeouts tick at about one second; an own timer keeps short
+  // timeouts exact. One controller carries both the timeout and the caller's signal.
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, req.timeoutMs);
+  const onAbort = () => controller.abort(req.signal!.reason);
+  if (req.signal?.aborted) controller.abort(req.signal.reason);
+  else req.signal?.addEventListener('abort', onAbort, { once: true });
   let res: Dispatcher.ResponseData | undefined;
   try {
     res = await dispatcher.request({
@@ -32,7 +43,7 @@ export async function send(dispatcher: Dispatcher, req: OutgoingRequest, maxByte
       path: req.path,
       method: req.method,
       headers: req.headers,
-      signal: req.signal,
+      signal: controller.signal,
       headersTimeout: req.timeoutMs,
       bodyTimeout: req.timeoutMs,
     });
@@ -50,7 +61,10 @@ export async function send(dispatcher: Dispatcher, req: OutgoingRequest, maxByte
   } catch (err) {
     // Whatever went wrong, the socket must not stay busy with an unread body.
     if (res && !res.body.destroyed) res.body.destroy();
-    throw isConnectorError(err) ? err : transportError(err, req);
+    throw isConnectorError(err) ? err : transportError(err, req, timedOut);
+  } finally {
+    clearTimeout(timer);
+    req.signal?.removeEventListener('abort', onAbort);
   }
 }
 
@@ -61,11 +75,11 @@ function tooLarge(req: OutgoingRequest, status: number, limit: number, detail: s
   );
 }
 
-function transportError(err: unknown, req: OutgoingRequest): Error {
+function transportError(err: unknown, req: OutgoingRequest, timedOut: boolean): Error {
   const e = err as { code?: string; name?: string; message?: string };
   const where = `${req.operation}: ${req.method} ${req.origin}${req.path.split('?')[0]}`;
-  if (e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT' || e.code === 'UND_ERR_CONNECT_TIMEOUT') {
-    return new TimeoutError(`${where}: no response within ${req.timeoutMs} ms (${e.code}). Raise timeoutMs or try again later.`, err);
+  if (timedOut || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT' || e.code === 'UND_ERR_CONNECT_TIMEOUT') {
+    return new TimeoutError(`${where}: no complete response within ${req.timeoutMs} ms. Raise timeoutMs or try again later.`, err);
   }
   if (req.signal?.aborted || e.name === 'AbortError' || e.code === 'UND_ERR_ABORTED') {
     return new AbortedError(`${where}: aborted by the caller's signal.`, err);
