@@ -183,6 +183,7 @@ class ConnectorRuntime {
       limiter: new RateLimiter(manifest.errors.rate_limit ?? {}),
       maxResponseBytes: options.maxResponseBytes ?? DEFAULTS.maxResponseBytes,
       resetHeader: manifest.errors.rate_limit?.reset?.toLowerCase(),
+      redact,
       requestIdOf: (body) => {
         const id = requestId(body);
         return typeof id === 'string' ? id : undefined;

@@ -98,6 +98,9 @@ describe('manifest loader', () => {
     ['cursor parameter not declared', edit(23, '          limit: { type: integer }'), 23, /takes its cursor in "after": declare params\.after/],
     ['unresolved parameter reference', edit(23, '          after: { $ref: "#/parameters/after" }'), 23, /no parameter named "after" under parameters/],
     ['entity name not snake_case', edit(17, '  Items:'), 17, /invalid name "Items": use lower snake_case/],
+    ['invalid parameter pattern', edit(23, '          after: { type: string, pattern: "([a-z" }'), 23, /"\(\[a-z" is not a valid regular expression/],
+    ['invalid record pattern', edit(15, '  Item: { type: object, properties: { id: { type: string, pattern: "*" } } }'), 15, /"\*" is not a valid regular expression/],
+    ['limit that does not fit the type', edit(23, '          after: { type: string, minimum: 1 }'), 23, /minimum applies to integer and number parameters, not string/],
     ['parameter without a type', edit(23, '          after: { description: the cursor }'), 23, /give the parameter a `type`/],
     ['missing required section', edit(5, ['serve:']).replace('  base_url: https://api.shop.test\n', ''), 5, /unknown key "serve"\. Did you mean "server"\?/],
   ];

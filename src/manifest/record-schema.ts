@@ -1,5 +1,6 @@
 import { Ajv } from 'ajv';
 import { closest } from '../suggest.js';
+import { isRegExp } from './semantic.js';
 import type { RawIssue } from './structure.js';
 import type { JsonSchema } from './types.js';
 
@@ -77,6 +78,9 @@ function walk(schema: unknown, at: (string | number)[], issues: RawIssue[]): voi
   }
   if (s['x-from'] !== undefined && (typeof s['x-from'] !== 'string' || !/^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/.test(s['x-from']))) {
     issues.push({ path: [...at, 'x-from'], message: 'x-from must be a dotted path into the raw record, e.g. avatar.image_url' });
+  }
+  if (typeof s.pattern === 'string' && !isRegExp(s.pattern)) {
+    issues.push({ path: [...at, 'pattern'], message: `${JSON.stringify(s.pattern)} is not a valid regular expression` });
   }
   if (s['x-coerce'] !== undefined && typeof s['x-coerce'] !== 'boolean') {
     issues.push({ path: [...at, 'x-coerce'], message: 'x-coerce must be true or false' });

@@ -123,6 +123,10 @@ function resolveParams(
       const { $ref: _ref, ...overrides } = decl;
       merged = { ...shared[target], ...overrides };
     }
+    checkParamKeywords(merged, [...at, 'params', name], issues);
+    if (typeof merged.pattern === 'string' && !isRegExp(merged.pattern)) {
+      issues.push({ path: [...at, 'params', name, 'pattern'], message: `${JSON.stringify(merged.pattern)} is not a valid regular expression` });
+    }
     params[name] = { ...merged, in: merged.in ?? 'query', required: merged.required ?? false } as ParamSpec;
   }
   return params;
@@ -202,4 +206,31 @@ function checkListShape(
       message: `the cursor parameter "${strategy.param}" must be \`type: string\` in the query`,
     });
   }
+}
+
+export function isRegExp(source: string): boolean {
+  try {
+    new RegExp(source, 'u');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const NUMERIC_ONLY = ['minimum', 'maximum'];
+const STRING_ONLY = ['minLength', 'maxLength', 'pattern'];
+
+/** Limits must fit the parameter's type, and its enum and default must be of that type. */
+function checkParamKeywords(p: Raw, at: (string | number)[], issues: RawIssue[]): void {
+  const numeric = p.type === 'integer' || p.type === 'number';
+  for (const k of NUMERIC_ONLY) {
+    if (p[k] !== undefined && !numeric) issues.push({ path: [...at, k], message: `${k} applies to integer and number parameters, not ${p.type}` });
+  }
+  for (const k of STRING_ONLY) {
+    if (p[k] !== undefined && p.type !== 'string') issues.push({ path: [...at, k], message: `${k} applies to string parameters, not ${p.type}` });
+  }
+  const fits = (v: unknown) =>
+    p.type === 'integer' ? Number.isInteger(v) : p.type === 'number' ? typeof v === 'number' : typeof v === p.type;
+  if (Array.isArray(p.enum) && !p.enum.every(fits)) issues.push({ path: [...at, 'enum'], message: `every enum value must be ${p.type === 'integer' ? 'an' : 'a'} ${p.type}` });
+  if (p.default !== undefined && !fits(p.default)) issues.push({ path: [...at, 'default'], message: `the default must be ${p.type === 'integer' ? 'an' : 'a'} ${p.type}` });
 }

@@ -14,6 +14,8 @@ export interface ExchangeContext {
   resetHeader: string | undefined;
   /** Finds the API's request id in a parsed error body, for events. */
   requestIdOf: (body: unknown) => string | undefined;
+  /** Removes secrets from text the API sent back, before it goes into a message. */
+  redact: (text: string) => string;
 }
 
 export interface Exchange {
@@ -52,7 +54,7 @@ export async function exchange(ctx: ExchangeContext, req: OutgoingRequest, polic
       } catch (err) {
         if (ok) {
           throw new ResponseError(
-            `${req.operation}: the API answered ${res.status} with a body that is not JSON (${res.text.length} bytes, starting ${JSON.stringify(res.text.slice(0, 60))}).`,
+            `${req.operation}: the API answered ${res.status} with a body that is not JSON (${res.text.length} bytes, starting ${JSON.stringify(ctx.redact(res.text).slice(0, 60))}).`,
             { status: res.status, cause: err },
           );
         }
