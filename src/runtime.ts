@@ -64,10 +64,23 @@ export interface RuntimeOptions {
   /** Extra headers on every request; they win over the manifest's. */
   headers?: Record<string, string>;
   /**
-   * Check every record against the manifest's record schema (default false); a mismatch
-   * throws a ResponseError naming the field. Costs time per record: for tests and audits.
+   * Check every record against the manifest's record schema: `'off'` (default: see the
+   * README's benchmark), `'warn'` (report each drifting field once per operation through
+   * `onDrift`, keep the records) or `'strict'` (throw a ResponseError naming the field).
+   * `true` means `'strict'`.
    */
-  validateResponses?: boolean;
+  validateResponses?: 'off' | 'warn' | 'strict' | boolean;
+  /** Receives schema drift in `'warn'` mode; default: `process.emitWarning` (code CONNECTOR_SCHEMA_DRIFT). */
+  onDrift?: (drift: SchemaDrift) => void;
+}
+
+/** A record field whose value does not match the manifest's schema, reported once per operation and field. */
+export interface SchemaDrift {
+  operation: string;
+  field: string;
+  message: string;
+  /** The id of the first record found drifting, when it has one. */
+  recordId?: unknown;
 }
 
 /** A request for any operation, before types narrow it. */
@@ -82,6 +95,11 @@ export interface RequestOptions extends CallOptions {
   retry?: RetryOptions;
   /** paginate/pages: stop with a PaginationError after this many pages (default 100 000). */
   maxPages?: number;
+  /**
+   * paginate/pages: request the next page while the caller handles this one (default true).
+   * At most one page ahead, paced by the rate limiter like any request.
+   */
+  prefetch?: boolean;
 }
 
 /** One page of a list, as `pages()` yields it. */
@@ -127,6 +145,15 @@ export interface Runtime<Ops extends OperationMap = UntypedOperations> {
   close(): Promise<void>;
 }
 
+/** A page being fetched. */
+interface Inflight {
+  cursor: string | null;
+  page: Promise<Page>;
+  stop(): void;
+  /** Set while someone waits for this page: receives the next cursor read early from the raw text. */
+  onGuess: ((cursor: string) => void) | undefined;
+}
+
 interface Page {
   records: Record<string, unknown>[] | undefined;
   record: Record<string, unknown> | undefined;
@@ -161,6 +188,9 @@ class ConnectorRuntime {
   readonly #retryLayers: (RetryOptions | undefined)[];
   readonly #httpError: HttpErrorFactory;
   readonly #exchange: ExchangeContext;
+  readonly #strict: boolean;
+  readonly #onDrift: (drift: SchemaDrift) => void;
+  readonly #drifted = new Set<string>();
 
   constructor(manifest: Manifest, options: RuntimeOptions) {
     debugFromEnvironment();
@@ -190,7 +220,12 @@ class ConnectorRuntime {
       },
     };
     this.#httpError = compileErrorFactory(manifest.errors, redact);
-    this.#plans = compilePlans(manifest, { validateRecords: options.validateResponses === true });
+    const validate = options.validateResponses === true ? 'strict' : options.validateResponses === false ? 'off' : (options.validateResponses ?? 'off');
+    this.#strict = validate === 'strict';
+    this.#onDrift =
+      options.onDrift ??
+      ((d) => process.emitWarning(`${d.operation}: ${d.message} (record ${JSON.stringify(d.recordId)})`, { code: 'CONNECTOR_SCHEMA_DRIFT' }));
+    this.#plans = compilePlans(manifest, { validate });
   }
 
   async execute(req: ExecuteRequest): Promise<UntypedOperation['result']> {
@@ -202,38 +237,91 @@ class ConnectorRuntime {
 
   async *pages(req: ExecuteRequest): AsyncGenerator<PageOf<Record<string, unknown>>, void, undefined> {
     const plan = this.#plan(req);
-    if (!plan.records || !plan.pagination) {
+    const strategy = plan.pagination;
+    if (!plan.records || !strategy) {
       throw new ParameterError(`${plan.name} returns a single record; paginate works on lists. Use execute instead.`);
     }
-    const cursorParam = plan.pagination.cursorParam;
     const maxPages = req.maxPages ?? DEFAULTS.maxPages;
+    const prefetch = req.prefetch !== false;
     const params = { ...req.params };
     const seen = new Set<string>();
-    let cursor = cursorParam && typeof params[cursorParam] === 'string' ? (params[cursorParam] as string) : null;
-    for (let n = 1; ; n++) {
-      if (cursorParam) params[cursorParam] = cursor ?? undefined;
-      let page: Page;
-      try {
-        page = await this.#fetch(plan, params, req);
-      } catch (err) {
-        if (isConnectorError(err)) err.resumeCursor = cursor;
-        throw err;
+    let cursor = strategy.cursorParam && typeof params[strategy.cursorParam] === 'string' ? (params[strategy.cursorParam] as string) : null;
+    // The next page, requested while this one is parsed or consumed: never more than one ahead.
+    let ahead: Inflight | undefined;
+    try {
+      for (let n = 1; ; n++) {
+        const current = ahead ?? this.#launch(plan, params, cursor, req);
+        ahead = undefined;
+        if (prefetch && n < maxPages) {
+          // While we wait for this page, a cursor read from its raw text starts the next one.
+          current.onGuess = (guess) => {
+            if (guess !== cursor && !seen.has(guess)) ahead = this.#launch(plan, params, guess, req);
+          };
+        }
+        let page: Page;
+        try {
+          page = await current.page;
+        } catch (err) {
+          if (isConnectorError(err)) err.resumeCursor = cursor;
+          throw err;
+        } finally {
+          current.onGuess = undefined;
+        }
+        const next = page.next;
+        const repeated = next !== null && (seen.has(next) || next === cursor);
+        // Set by onGuess while we waited (hence the cast); a guess the parsed page contradicts is dropped.
+        const guessed = ahead as Inflight | undefined;
+        if (guessed && (guessed.cursor !== next || repeated)) {
+          guessed.stop();
+          ahead = undefined;
+        }
+        if (!ahead && prefetch && next !== null && !repeated && n < maxPages) ahead = this.#launch(plan, params, next, req);
+        yield { data: page.records!, meta: { next_page: next }, cursor };
+        if (next === null) return;
+        if (repeated) {
+          throw new PaginationError(
+            `${plan.name}: the API returned the cursor ${JSON.stringify(next)} again, so the next page would repeat records. ` +
+              'Stopped instead of looping; resumeCursor is where to go on once the API recovers.',
+            next,
+          );
+        }
+        if (n >= maxPages) {
+          throw new PaginationError(`${plan.name}: stopped after maxPages=${maxPages} pages; resume from resumeCursor or raise maxPages.`, next);
+        }
+        seen.add(next);
+        cursor = next;
       }
-      yield { data: page.records!, meta: { next_page: page.next }, cursor };
-      if (page.next === null) return;
-      if (seen.has(page.next) || page.next === cursor) {
-        throw new PaginationError(
-          `${plan.name}: the API returned the cursor ${JSON.stringify(page.next)} again, so the next page would repeat records. ` +
-            'Stopped instead of looping; resumeCursor is where to go on once the API recovers.',
-          page.next,
-        );
-      }
-      if (n >= maxPages) {
-        throw new PaginationError(`${plan.name}: stopped after maxPages=${maxPages} pages; resume from resumeCursor or raise maxPages.`, page.next);
-      }
-      seen.add(page.next);
-      cursor = page.next;
+    } finally {
+      // The caller stopped early (break) or failed: the page requested ahead is not wanted.
+      ahead?.stop();
     }
+  }
+
+  /** Starts fetching one page of a list; it can be stopped, and reports a cursor guess read from its raw text. */
+  #launch(plan: OperationPlan, params: Record<string, unknown>, cursor: string | null, req: ExecuteRequest): Inflight {
+    const controller = new AbortController();
+    const forward = () => controller.abort(req.signal!.reason);
+    if (req.signal?.aborted) controller.abort(req.signal.reason);
+    else req.signal?.addEventListener('abort', forward, { once: true });
+    const { cursorParam, peek } = plan.pagination!;
+    const inflight: Inflight = { cursor, onGuess: undefined, stop: () => controller.abort(), page: undefined as unknown as Promise<Page> };
+    const onText = peek
+      ? (text: string) => {
+          const take = inflight.onGuess;
+          if (!take) return;
+          const guess = peek(text);
+          if (guess === undefined) return;
+          inflight.onGuess = undefined;
+          take(guess);
+        }
+      : undefined;
+    const pageParams = cursorParam ? { ...params, [cursorParam]: cursor ?? undefined } : params;
+    inflight.page = this.#fetch(plan, pageParams, { ...req, signal: controller.signal }, onText).finally(() =>
+      req.signal?.removeEventListener('abort', forward),
+    );
+    // A page requested ahead and then dropped must not surface as an unhandled rejection.
+    inflight.page.catch(() => {});
+    return inflight;
   }
 
   paginate(req: ExecuteRequest): Paginator<Record<string, unknown>> {
@@ -289,17 +377,25 @@ class ConnectorRuntime {
   }
 
   #checkRecord(plan: OperationPlan, record: unknown, which: string, status: number): void {
-    const problem = plan.check!(record);
-    if (problem === undefined) return;
+    const problems = plan.check!(record);
+    if (problems === undefined) return;
     const id = (record as { id?: unknown } | null)?.id;
-    throw new ResponseError(
-      `${plan.name}: ${which}${id === undefined ? '' : ` (id ${JSON.stringify(id)})`} does not match the manifest's record schema: ${problem}. ` +
-        'The API changed, or the manifest declares the field wrongly.',
-      { status },
-    );
+    if (this.#strict) {
+      throw new ResponseError(
+        `${plan.name}: ${which}${id === undefined ? '' : ` (id ${JSON.stringify(id)})`} does not match the manifest's record schema: ${problems[0]!.message}. ` +
+          'The API changed, or the manifest declares the field wrongly.',
+        { status },
+      );
+    }
+    for (const p of problems) {
+      const key = `${plan.name}\u0000${p.field}`;
+      if (this.#drifted.has(key)) continue;
+      this.#drifted.add(key);
+      this.#onDrift({ operation: plan.name, field: p.field, message: p.message, recordId: id });
+    }
   }
 
-  async #fetch(plan: OperationPlan, rawParams: unknown, req: ExecuteRequest): Promise<Page> {
+  async #fetch(plan: OperationPlan, rawParams: unknown, req: ExecuteRequest, onText?: (text: string) => void): Promise<Page> {
     const params = plan.validate(rawParams);
     const query = plan.pagination ? plan.pagination.toQuery(params) : params;
     const target = this.#basePath + buildTarget(plan.template, query);
@@ -317,6 +413,7 @@ class ConnectorRuntime {
         operation: plan.name,
       },
       retry,
+      onText,
     );
 
     if (res.status < 200 || res.status >= 300) {

@@ -13,4 +13,9 @@ export interface PaginationStrategy {
   toQuery(params: Record<string, unknown>): Record<string, unknown>;
   /** The cursor of the page after this one, or null on the last page. */
   nextCursor(body: unknown, sent: Record<string, unknown>): string | null;
+  /**
+   * A guess at the next cursor from the raw body, before it is parsed, so the next request
+   * can start while this page parses. Always checked against nextCursor afterwards.
+   */
+  peek?(text: string): string | undefined;
 }

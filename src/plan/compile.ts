@@ -44,8 +44,9 @@ function strategyFor(spec: PaginationSpec): PaginationStrategy {
 }
 
 /** Compiles every operation of a manifest into a plan. */
-export function compilePlans(manifest: Manifest, options: { validateRecords?: boolean } = {}): Plans {
-  const validatorFor = options.validateRecords ? createRecordValidators(manifest.schemas) : undefined;
+export function compilePlans(manifest: Manifest, options: { validate?: 'off' | 'warn' | 'strict' } = {}): Plans {
+  const mode = options.validate ?? 'off';
+  const validatorFor = mode === 'off' ? undefined : createRecordValidators(manifest.schemas, { all: mode === 'warn' });
   const strategies = new Map<string, PaginationStrategy>();
   for (const [name, spec] of Object.entries(manifest.pagination)) strategies.set(name, strategyFor(spec));
   const plans: Plans = new Map();

@@ -2,23 +2,33 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import { RECORD_KEYWORDS } from '../manifest/record-schema.js';
 import type { JsonSchema } from '../manifest/types.js';
 
-/** Returns undefined for a valid record, or a sentence saying where it breaks the schema. */
-export type RecordValidator = (record: unknown) => string | undefined;
+/** One way a record departs from its schema. */
+export interface SchemaProblem {
+  /** JSON pointer of the field, array indexes dropped (`/tags/data` for every record's tags). */
+  field: string;
+  message: string;
+}
+
+/** Returns undefined for a valid record, else its problems (only the first unless `all`). */
+export type RecordValidator = (record: unknown) => SchemaProblem[] | undefined;
 
 /**
- * Compiles a validator for one operation's record schema. The manifest's `#/schemas/X`
+ * Compiles validators for an operation's record schema, once. The manifest's `#/schemas/X`
  * references are served from one shared schema document per manifest.
  */
-export function createRecordValidators(schemas: Record<string, JsonSchema>): (schema: JsonSchema) => RecordValidator {
-  const ajv = new Ajv({ strict: false, allErrors: false, allowUnionTypes: true });
+export function createRecordValidators(schemas: Record<string, JsonSchema>, options: { all: boolean }): (schema: JsonSchema) => RecordValidator {
+  const ajv = new Ajv({ strict: false, allErrors: options.all, allowUnionTypes: true });
   for (const keyword of RECORD_KEYWORDS) ajv.addKeyword({ keyword });
   ajv.addSchema({ $id: 'manifest', definitions: rewriteRefs(schemas) });
   return (schema) => {
     const validate: ValidateFunction = ajv.compile(rewriteRefs(schema) as object);
     return (record) => {
       if (validate(record)) return undefined;
-      const e = validate.errors![0]!;
-      return `${e.instancePath || '(record)'} ${e.message ?? 'is invalid'}`;
+      return validate.errors!.map((e) => {
+        const missing = e.keyword === 'required' ? `/${String((e.params as { missingProperty: string }).missingProperty)}` : '';
+        const field = `${e.instancePath.replace(/\/\d+(?=\/|$)/g, '')}${missing}` || '(record)';
+        return { field, message: `${field} ${missing ? 'is missing' : (e.message ?? 'is invalid')}` };
+      });
     };
   };
 }

@@ -31,7 +31,13 @@ export interface Exchange {
  * retrying (see retry.ts) until it gets an answer to hand back. A 2xx always comes back
  * with a parsed body; a non-2xx comes back once retries are spent or not allowed.
  */
-export async function exchange(ctx: ExchangeContext, req: OutgoingRequest, policy: RetryPolicy): Promise<Exchange> {
+export async function exchange(
+  ctx: ExchangeContext,
+  req: OutgoingRequest,
+  policy: RetryPolicy,
+  /** Sees a 2xx body before it is parsed (a pagination may read the next cursor early). */
+  onText?: (text: string) => void,
+): Promise<Exchange> {
   const base = { operation: req.operation, method: req.method, path: req.path };
   const count = { all: 0, serverErrors: 0 };
   for (let attempt = 1; ; attempt++, count.all++) {
@@ -48,6 +54,7 @@ export async function exchange(ctx: ExchangeContext, req: OutgoingRequest, polic
       const res = await send(ctx.dispatcher, req, ctx.maxResponseBytes);
       ctx.limiter.update(res.headers);
       const ok = res.status >= 200 && res.status < 300;
+      if (ok && onText) onText(res.text);
       let body: unknown;
       try {
         body = res.text === '' ? undefined : JSON.parse(res.text);

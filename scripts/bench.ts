@@ -1,0 +1,136 @@
+/**
+ * npm run bench [-- --json] [--runs 7] [--records 20000]
+ *
+ * Starts the sandbox in a child process and pages through every contact with four
+ * clients, alternately: a hand-written undici loop (the floor), the engine, the engine
+ * with response validation, and Intercom's official SDK. Then cold start, per-call
+ * overhead of execute, and peak RSS of paginating 200,000 versus 20,000 contacts.
+ */
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { engine, intercomClient, rawUndici, type BenchClient } from './bench/clients.js';
+import { measureOverhead, median } from './bench/overhead.js';
+import { runChild, startChild } from './bench/spawn.js';
+
+const { values } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    runs: { type: 'string', default: '7' },
+    records: { type: 'string', default: '20000' },
+    'memory-records': { type: 'string', default: '200000' },
+  },
+});
+const RUNS = Number(values.runs);
+const RECORDS = Number(values.records);
+const BIG = Number(values['memory-records']);
+const TOKEN = 'sandbox-token';
+const log = (line: string) => {
+  if (!values.json) console.error(line);
+};
+
+async function timeRun(client: BenchClient): Promise<number> {
+  const seen = new Set<string>();
+  let count = 0;
+  const t0 = performance.now();
+  await client.run((id) => {
+    count++;
+    seen.add(id);
+  });
+  const ms = performance.now() - t0;
+  if (count !== RECORDS || seen.size !== RECORDS) throw new Error(`${client.name}: ${count} records, ${seen.size} unique; expected ${RECORDS}`);
+  return ms;
+}
+
+log(`Starting the sandbox with ${RECORDS} contacts in a child process...`);
+const sandbox = await startChild('sandbox/main.ts', ['--port', '0', '--records', String(RECORDS)]);
+const results: Record<string, number[]> = {};
+try {
+  const clients = [rawUndici(sandbox.url, TOKEN), await engine(sandbox.url, TOKEN), await engine(sandbox.url, TOKEN, 'warn'), intercomClient(sandbox.url, TOKEN)];
+  for (const c of clients) {
+    results[c.name] = [];
+    for (let w = 0; w < 2; w++) await timeRun(c);
+  }
+  for (let r = 0; r < RUNS; r++) {
+    // Rotate the order so that no client always runs right after another.
+    for (let i = 0; i < clients.length; i++) {
+      const c = clients[(i + r) % clients.length]!;
+      results[c.name]!.push(await timeRun(c));
+    }
+    log(`run ${r + 1}/${RUNS}: ${clients.map((c) => `${c.name} ${results[c.name]!.at(-1)!.toFixed(0)} ms`).join(', ')}`);
+  }
+  for (const c of clients) await c.close();
+} finally {
+  await sandbox.stop();
+}
+
+log('Cold start (5 fresh processes)...');
+const cold: number[] = [];
+let coldParts = { importMs: 0, loadMs: 0 };
+for (let i = 0; i < 6; i++) {
+  const r = await runChild<{ importMs: number; loadMs: number; totalMs: number }>('scripts/bench/cold-start.ts', []);
+  if (i > 0) cold.push(r.totalMs); // the first run also fills tsx's transform cache
+  coldParts = r;
+}
+
+log('Per-call overhead of execute...');
+const tiny = await startChild('scripts/bench/tiny-server.ts', []);
+let overhead: Awaited<ReturnType<typeof measureOverhead>>;
+try {
+  overhead = await measureOverhead(tiny.url, 2000, 7);
+} finally {
+  await tiny.stop();
+}
+
+log(`Peak RSS: paginating ${RECORDS} and ${BIG} contacts in fresh processes...`);
+const memory: Record<number, number> = {};
+for (const n of [RECORDS, BIG]) {
+  const sb = await startChild('sandbox/main.ts', ['--port', '0', '--records', String(n)]);
+  try {
+    memory[n] = (await runChild<{ peakRssMb: number }>('scripts/bench/memory.ts', [sb.url, TOKEN, String(n)])).peakRssMb;
+  } finally {
+    await sb.stop();
+  }
+}
+
+const med = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, median(v)]));
+const report = {
+  machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', node: process.version, platform: `${os.platform()} ${os.arch()}` },
+  records: RECORDS,
+  perPage: 150,
+  runs: RUNS,
+  clients: Object.fromEntries(
+    Object.entries(med).map(([k, ms]) => [k, { medianMs: round(ms), recordsPerSecond: Math.round((RECORDS / ms) * 1000), runsMs: results[k]!.map(round) }]),
+  ),
+  ratios: {
+    engineOverRaw: round(med.engine! / med['raw-undici']!, 3),
+    engineValidatedOverRaw: round(med['engine-validated']! / med['raw-undici']!, 3),
+    intercomClientOverEngine: round(med['intercom-client']! / med.engine!, 3),
+  },
+  coldStartMs: { median: round(median(cold)), importMs: round(coldParts.importMs), loadAndCompileMs: round(coldParts.loadMs) },
+  executeOverheadUs: { median: round(overhead.overheadUs), rawCallUs: round(overhead.rawUs), engineCallUs: round(overhead.engineUs) },
+  peakRssMb: { [RECORDS]: round(memory[RECORDS]!), [BIG]: round(memory[BIG]!), difference: round(memory[BIG]! - memory[RECORDS]!) },
+};
+
+if (values.json) {
+  console.log(JSON.stringify(report, null, 2));
+} else {
+  const rows = Object.entries(report.clients).map(([name, r]) => [name, r.medianMs.toFixed(1), r.recordsPerSecond.toLocaleString('en-US')]);
+  const widths = [16, 10, 12];
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  console.log(`\n${RECORDS} contacts, per_page 150, median of ${RUNS} runs (${report.machine.cpus} x ${report.machine.model}, Node ${report.machine.node})\n`);
+  console.log(line(['client', 'median ms', 'records/s']));
+  console.log(line(widths.map((w) => '-'.repeat(w))));
+  for (const r of rows) console.log(line(r));
+  console.log('');
+  console.log(`engine / raw-undici            ${report.ratios.engineOverRaw.toFixed(3)}   (target <= 1.05)`);
+  console.log(`engine-validated / raw-undici  ${report.ratios.engineValidatedOverRaw.toFixed(3)}   (target <= 1.30)`);
+  console.log(`intercom-client / engine       ${report.ratios.intercomClientOverEngine.toFixed(3)}   (target >= 1.4)`);
+  console.log(`cold start                     ${report.coldStartMs.median.toFixed(1)} ms (import ${report.coldStartMs.importMs.toFixed(1)}, load + compile ${report.coldStartMs.loadAndCompileMs.toFixed(1)}; target <= 150)`);
+  console.log(`execute overhead               ${report.executeOverheadUs.median.toFixed(1)} us per call (raw ${report.executeOverheadUs.rawCallUs.toFixed(1)}, engine ${report.executeOverheadUs.engineCallUs.toFixed(1)}; target <= 30)`);
+  console.log(`peak RSS                       ${report.peakRssMb[RECORDS]!.toFixed(1)} MB for ${RECORDS}, ${report.peakRssMb[BIG]!.toFixed(1)} MB for ${BIG}: +${report.peakRssMb.difference.toFixed(1)} MB (target <= 30)`);
+}
+
+function round(n: number, digits = 1): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}
