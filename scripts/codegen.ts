@@ -5,6 +5,7 @@
  * docs and OpenAPI export into generated/. With --check it writes nothing and exits 1 when
  * generated/ differs from what the manifest gives.
  */
+import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ManifestError } from '../src/errors.js';
@@ -23,7 +24,7 @@ const { values } = parseArgs({
 const manifestName = relative(process.cwd(), values.manifest!) || values.manifest!;
 try {
   const manifest = await loadManifest(values.manifest!);
-  const files = await generateAll(manifest);
+  const files = await generateAll(manifest, await readFile(values.manifest!, 'utf8'));
   if (values.check) {
     const drift = await findDrift(files, values.out!);
     if (drift.length > 0) {

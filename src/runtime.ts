@@ -1,10 +1,11 @@
 import { inspect } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { buildBaseHeaders, checkCredentials, manifestRetry, resolveBaseUrl } from './config.js';
 import { isConnectorError, PaginationError, ParameterError, ResponseError, UnknownOperationError } from './errors.js';
-import { loadManifest } from './manifest/load.js';
-import type { Manifest } from './manifest/types.js';
+import { loadWithCompiled } from './manifest/compiled.js';
+import type { JsonSchema, Manifest } from './manifest/types.js';
+import type { RecordValidator } from './response/validate.js';
 import type {
   ActionOf,
   CallOptions,
@@ -29,6 +30,8 @@ import { mergeRetry, type RetryOptions, type RetryPolicy } from './transport/ret
 
 /** The manifest used when none is given: the package's own `connector.yaml`. */
 export const DEFAULT_MANIFEST = fileURLToPath(new URL('../connector.yaml', import.meta.url));
+/** Its compiled form, written by codegen; used when it matches the YAML. */
+export const DEFAULT_COMPILED_MANIFEST = fileURLToPath(new URL('../generated/manifest.json', import.meta.url));
 
 /** Defaults a user would expect; each is an option of createRuntime. */
 export const DEFAULTS = {
@@ -151,7 +154,7 @@ interface Inflight {
   page: Promise<Page>;
   stop(): void;
   /** Set while someone waits for this page: receives the next cursor read early from the raw text. */
-  onGuess: ((cursor: string) => void) | undefined;
+  onGuess: ((cursor: string) => boolean) | undefined;
 }
 
 interface Page {
@@ -169,11 +172,25 @@ interface Page {
  * await runtime.close();
  */
 export async function createRuntime<Ops extends OperationMap = UntypedOperations>(options: RuntimeOptions = {}): Promise<Runtime<Ops>> {
-  const manifest =
-    typeof options.manifest === 'object' ? options.manifest : await loadManifest(options.manifest ?? DEFAULT_MANIFEST);
+  let manifest: Manifest;
+  if (typeof options.manifest === 'object') manifest = options.manifest;
+  else if (options.manifest === undefined) manifest = await loadWithCompiled(DEFAULT_MANIFEST, DEFAULT_COMPILED_MANIFEST);
+  else manifest = await (await import('./manifest/load.js')).loadManifest(options.manifest);
+  const mode = validationMode(options.validateResponses);
+  // ajv is loaded only by runtimes that validate responses.
+  const validators = mode === 'off' ? undefined : (await import('./response/validate.js')).createRecordValidators(manifest.schemas, { all: mode === 'warn' });
   // The generic map only narrows types; every call is checked against the manifest at run time.
-  return new ConnectorRuntime(manifest, options) as unknown as Runtime<Ops>;
+  return new ConnectorRuntime(manifest, options, mode, validators) as unknown as Runtime<Ops>;
 }
+
+function validationMode(option: RuntimeOptions['validateResponses']): 'off' | 'warn' | 'strict' {
+  if (option === true) return 'strict';
+  if (option === false || option === undefined) return 'off';
+  return option;
+}
+
+// undici takes longer to load than the rest of the engine: it is loaded on the first request.
+let undici: Promise<typeof import('undici')> | undefined;
 
 class ConnectorRuntime {
   readonly manifest: Manifest;
@@ -191,8 +208,14 @@ class ConnectorRuntime {
   readonly #strict: boolean;
   readonly #onDrift: (drift: SchemaDrift) => void;
   readonly #drifted = new Set<string>();
+  #agent: Promise<Dispatcher> | undefined;
 
-  constructor(manifest: Manifest, options: RuntimeOptions) {
+  constructor(
+    manifest: Manifest,
+    options: RuntimeOptions,
+    validate: 'off' | 'warn' | 'strict',
+    validatorFor: ((schema: JsonSchema) => RecordValidator) | undefined,
+  ) {
     debugFromEnvironment();
     this.manifest = manifest;
     const secrets = checkCredentials(manifest, options.credentials ?? {});
@@ -206,10 +229,13 @@ class ConnectorRuntime {
     this.#retry = mergeRetry(...this.#retryLayers);
     this.#ownsDispatcher = options.dispatcher === undefined;
     const requestId = manifest.errors.request_id ? compileGetter(manifest.errors.request_id) : () => undefined;
+    const connectTimeout = options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs;
     this.#exchange = {
-      dispatcher:
-        options.dispatcher ??
-        new Agent({ keepAliveTimeout: 10_000, connect: { timeout: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs } }),
+      dispatcher: options.dispatcher,
+      createDispatcher: () =>
+        (this.#agent ??= (undici ??= import('undici')).then(
+          ({ Agent }) => new Agent({ keepAliveTimeout: 10_000, connect: { timeout: connectTimeout } }),
+        )),
       limiter: new RateLimiter(manifest.errors.rate_limit ?? {}),
       maxResponseBytes: options.maxResponseBytes ?? DEFAULTS.maxResponseBytes,
       resetHeader: manifest.errors.rate_limit?.reset?.toLowerCase(),
@@ -220,12 +246,11 @@ class ConnectorRuntime {
       },
     };
     this.#httpError = compileErrorFactory(manifest.errors, redact);
-    const validate = options.validateResponses === true ? 'strict' : options.validateResponses === false ? 'off' : (options.validateResponses ?? 'off');
     this.#strict = validate === 'strict';
     this.#onDrift =
       options.onDrift ??
       ((d) => process.emitWarning(`${d.operation}: ${d.message} (record ${JSON.stringify(d.recordId)})`, { code: 'CONNECTOR_SCHEMA_DRIFT' }));
-    this.#plans = compilePlans(manifest, { validate });
+    this.#plans = compilePlans(manifest, validatorFor);
   }
 
   async execute(req: ExecuteRequest): Promise<UntypedOperation['result']> {
@@ -255,7 +280,9 @@ class ConnectorRuntime {
         if (prefetch && n < maxPages) {
           // While we wait for this page, a cursor read from its raw text starts the next one.
           current.onGuess = (guess) => {
-            if (guess !== cursor && !seen.has(guess)) ahead = this.#launch(plan, params, guess, req);
+            if (guess === cursor || seen.has(guess)) return false;
+            ahead = this.#launch(plan, params, guess, req);
+            return true;
           };
         }
         let page: Page;
@@ -306,13 +333,13 @@ class ConnectorRuntime {
     const { cursorParam, peek } = plan.pagination!;
     const inflight: Inflight = { cursor, onGuess: undefined, stop: () => controller.abort(), page: undefined as unknown as Promise<Page> };
     const onText = peek
-      ? (text: string) => {
+      ? (text: string): boolean => {
           const take = inflight.onGuess;
-          if (!take) return;
+          if (!take) return false;
           const guess = peek(text);
-          if (guess === undefined) return;
+          if (guess === undefined) return false;
           inflight.onGuess = undefined;
-          take(guess);
+          return take(guess);
         }
       : undefined;
     const pageParams = cursorParam ? { ...params, [cursorParam]: cursor ?? undefined } : params;
@@ -347,7 +374,7 @@ class ConnectorRuntime {
   }
 
   async close(): Promise<void> {
-    if (this.#ownsDispatcher) await this.#exchange.dispatcher.close();
+    if (this.#ownsDispatcher && this.#agent) await (await this.#agent).close();
   }
 
   [inspect.custom](): string {
@@ -395,7 +422,7 @@ class ConnectorRuntime {
     }
   }
 
-  async #fetch(plan: OperationPlan, rawParams: unknown, req: ExecuteRequest, onText?: (text: string) => void): Promise<Page> {
+  async #fetch(plan: OperationPlan, rawParams: unknown, req: ExecuteRequest, onText?: (text: string) => boolean): Promise<Page> {
     const params = plan.validate(rawParams);
     const query = plan.pagination ? plan.pagination.toQuery(params) : params;
     const target = this.#basePath + buildTarget(plan.template, query);

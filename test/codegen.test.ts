@@ -39,9 +39,10 @@ const EXTRA_ENTITY = `
 describe('codegen', () => {
   it('is deterministic and generated/ is up to date with connector.yaml', async () => {
     const manifest = await loadManifest(DEFAULT_MANIFEST);
-    const a = await generateAll(manifest);
-    const b = await generateAll(await loadManifest(DEFAULT_MANIFEST));
-    assert.deepEqual([...a.keys()], ['types.ts', 'client.ts', 'index.ts', 'reference.md', 'openapi.json']);
+    const yamlText = await readFile(DEFAULT_MANIFEST, 'utf8');
+    const a = await generateAll(manifest, yamlText);
+    const b = await generateAll(await loadManifest(DEFAULT_MANIFEST), yamlText);
+    assert.deepEqual([...a.keys()], ['types.ts', 'client.ts', 'index.ts', 'reference.md', 'openapi.json', 'manifest.json']);
     for (const [name, content] of a) assert.equal(content, b.get(name), `${name} differs between two runs`);
     assert.deepEqual(await findDrift(a, GENERATED), [], 'run `npm run codegen` and commit generated/');
   });
@@ -99,7 +100,7 @@ describe('codegen', () => {
 
   it('follows a new entity into every file, and --check reports the drift', async () => {
     const text = `${await readFile(DEFAULT_MANIFEST, 'utf8')}${EXTRA_ENTITY}`;
-    const files = await generateAll(parseManifest(text, 'extended.yaml'));
+    const files = await generateAll(parseManifest(text, 'extended.yaml'), text);
     assert.match(files.get('types.ts')!, /export interface HelpArticlesListRecord \{\n  headline\?: string \| null;\n\}/);
     assert.match(files.get('types.ts')!, /help_articles: \{\n    list: \{ params: HelpArticlesListParams; record: HelpArticlesListRecord; result: HelpArticlesListResult \};/);
     assert.match(files.get('client.ts')!, /help_articles: \{\n    \/\*\* Returns every help article \*\/\n    list\(params\?: T\.HelpArticlesListParams/);
@@ -111,6 +112,7 @@ describe('codegen', () => {
     const drift = await findDrift(files, GENERATED);
     assert.deepEqual(drift.map((d) => d.replace(/^.*generated\//, '')).sort(), [
       'client.ts is stale',
+      'manifest.json is stale',
       'openapi.json is stale',
       'reference.md is stale',
       'types.ts is stale',

@@ -129,3 +129,27 @@ describe('manifest loader', () => {
     await assert.rejects(loadManifest(join(dir, 'missing.yaml')), (err: unknown) => err instanceof ManifestError && /ENOENT/.test(err.message) && /missing\.yaml/.test(err.message));
   });
 });
+
+describe('compiled manifest', () => {
+  it('loads the same manifest as the YAML, and is ignored once the YAML changes', async () => {
+    const { loadWithCompiled } = await import('../src/manifest/compiled.js');
+    const { DEFAULT_COMPILED_MANIFEST } = await import('../src/runtime.js');
+    const { readFile, copyFile } = await import('node:fs/promises');
+    const full = await loadManifest(DEFAULT_MANIFEST);
+    assert.deepEqual(await loadWithCompiled(DEFAULT_MANIFEST, DEFAULT_COMPILED_MANIFEST), full);
+
+    const dir = await mkdtemp(join(tmpdir(), 'compiled-'));
+    const yaml = join(dir, 'connector.yaml');
+    const compiled = join(dir, 'manifest.json');
+    await copyFile(DEFAULT_COMPILED_MANIFEST, compiled);
+    // Same compiled file, edited YAML: the edit must win.
+    await writeFile(yaml, (await readFile(DEFAULT_MANIFEST, 'utf8')).replace('title: Contacts', 'title: People'));
+    assert.equal((await loadWithCompiled(yaml, compiled)).entities.contacts!.title, 'People');
+    // A damaged compiled file is only a missed shortcut.
+    await writeFile(compiled, '{ not json');
+    assert.equal((await loadWithCompiled(yaml, compiled)).entities.contacts!.title, 'People');
+    // A broken YAML still fails with its line, whatever the compiled file says.
+    await writeFile(yaml, 'manifest_version: 1\nconnector: [\n');
+    await assert.rejects(loadWithCompiled(yaml, compiled), ManifestError);
+  });
+});

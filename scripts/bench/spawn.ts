@@ -38,9 +38,13 @@ export async function startChild(script: string, args: string[]): Promise<Child>
   };
 }
 
-/** Runs a TypeScript script to completion in a fresh Node process and parses the JSON it prints last. */
+/**
+ * Runs a script to completion in a fresh Node process (TypeScript through tsx, `.mjs` as
+ * plain Node) and parses the JSON it prints last.
+ */
 export async function runChild<T>(script: string, args: string[]): Promise<T> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const loader = script.endsWith('.mjs') ? [] : ['--import', 'tsx'];
+  const child = spawn(process.execPath, [...loader, script, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));

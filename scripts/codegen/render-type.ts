@@ -1,4 +1,4 @@
-import { resolveSchema } from '../../src/manifest/record-schema.js';
+import { resolveSchema } from '../../src/manifest/resolve-schema.js';
 import type { JsonSchema, ParamSpec } from '../../src/manifest/types.js';
 
 /**

@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
-import { LineCounter, parseDocument } from 'yaml';
+import type * as Yaml from 'yaml';
+import { lazy } from '../lazy.js';
 import { ManifestError, type ManifestIssue } from '../errors.js';
 import { formatPath, locate } from './locate.js';
 import { checkRecordSchemas } from './record-schema.js';
@@ -24,6 +25,8 @@ const DEFAULT_MAX_ALIASES = 100;
  * const manifest = await loadManifest('connector.yaml');
  * Object.keys(manifest.entities); // ['contacts', 'conversations', ...]
  */
+const yaml = lazy<typeof Yaml>('yaml');
+
 export async function loadManifest(file: string, limits: LoadLimits = {}): Promise<Manifest> {
   const maxBytes = limits.maxBytes ?? DEFAULT_MAX_BYTES;
   let size: number;
@@ -44,6 +47,7 @@ export async function loadManifest(file: string, limits: LoadLimits = {}): Promi
 
 /** Parses and validates manifest text; `source` names it in error messages. */
 export function parseManifest(text: string, source = '<manifest>', limits: LoadLimits = {}): Manifest {
+  const { LineCounter, parseDocument } = yaml();
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {

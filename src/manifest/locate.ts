@@ -1,4 +1,8 @@
-import { isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
+import type * as Yaml from 'yaml';
+import type { Document, LineCounter, Node } from 'yaml';
+import { lazy } from '../lazy.js';
+
+const yaml = lazy<typeof Yaml>('yaml');
 
 export type DocPath = readonly (string | number)[];
 
@@ -13,6 +17,7 @@ export interface Position {
  * (an unknown key) rather than at its value. Falls back to the nearest existing parent.
  */
 export function locate(doc: Document, lines: LineCounter, path: DocPath, atKey = false): Position {
+  const { isMap, isScalar, isSeq } = yaml();
   let node: unknown = doc.contents;
   let best: Node | null = (doc.contents as Node | null) ?? null;
   for (let i = 0; i < path.length; i++) {

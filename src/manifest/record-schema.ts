@@ -1,4 +1,6 @@
-import { Ajv } from 'ajv';
+import type * as AjvModule from 'ajv';
+import type { Ajv } from 'ajv';
+import { lazy } from '../lazy.js';
 import { closest } from '../suggest.js';
 import { isRegExp } from './semantic.js';
 import type { RawIssue } from './structure.js';
@@ -27,7 +29,9 @@ const SUBSCHEMA_MAPS = ['properties', 'patternProperties', 'definitions', '$defs
 const SUBSCHEMA_LISTS = ['anyOf', 'oneOf', 'allOf'];
 const SUBSCHEMAS = ['additionalProperties', 'propertyNames', 'contains', 'not', 'if', 'then', 'else', 'additionalItems'];
 
-const metaValidator = new Ajv({ strict: false, allErrors: true });
+const ajv = lazy<typeof AjvModule>('ajv');
+let metaValidatorInstance: Ajv | undefined;
+const metaValidator = () => (metaValidatorInstance ??= new (ajv().Ajv)({ strict: false, allErrors: true }));
 
 /** Checks every record schema of a (structurally valid) manifest: keywords, types, extensions. */
 export function checkRecordSchemas(raw: Record<string, any>): RawIssue[] {
@@ -45,8 +49,9 @@ function checkSchema(schema: JsonSchema, at: (string | number)[], issues: RawIss
   const before = issues.length;
   walk(schema, at, issues);
   if (issues.length > before) return;
-  if (!metaValidator.validateSchema(schema)) {
-    for (const e of metaValidator.errors ?? []) {
+  const validator = metaValidator();
+  if (!validator.validateSchema(schema)) {
+    for (const e of validator.errors ?? []) {
       const path = e.instancePath === '' ? [] : e.instancePath.slice(1).split('/');
       const allowed = (e.params as { allowedValues?: unknown[] }).allowedValues;
       issues.push({
@@ -96,16 +101,4 @@ function walk(schema: unknown, at: (string | number)[], issues: RawIssue[]): voi
   for (const key of SUBSCHEMAS) if (s[key] !== undefined && typeof s[key] === 'object') walk(s[key], [...at, key], issues);
   if (Array.isArray(s.items)) s.items.forEach((v, i) => walk(v, [...at, 'items', i], issues));
   else if (s.items !== undefined) walk(s.items, [...at, 'items'], issues);
-}
-
-/** Follows a `#/schemas/Name` reference (and chains of them) to the schema it names. */
-export function resolveSchema(schema: JsonSchema, schemas: Record<string, JsonSchema>): JsonSchema {
-  let current = schema;
-  for (let hops = 0; typeof current.$ref === 'string' && hops < 32; hops++) {
-    const target = schemas[current.$ref.slice('#/schemas/'.length)];
-    if (!target) break;
-    const { $ref: _ref, ...siblings } = current;
-    current = { ...target, ...siblings };
-  }
-  return current;
 }

@@ -1,4 +1,6 @@
-import { Ajv, type ErrorObject } from 'ajv';
+import type * as AjvModule from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { lazy } from '../lazy.js';
 import { didYouMean } from '../suggest.js';
 import { fromPointer, type DocPath } from './locate.js';
 import { manifestMetaSchema } from './meta-schema.js';
@@ -11,13 +13,18 @@ export interface RawIssue {
   message: string;
 }
 
-// Compiled once per process: loading many manifests costs one compile.
-const validateStructure = new Ajv({ allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true }).compile(
-  manifestMetaSchema,
-);
+const ajv = lazy<typeof AjvModule>('ajv');
+// Compiled once per process, on first use: loading many manifests costs one compile.
+let compiled: ValidateFunction | undefined;
+function structureValidator(): ValidateFunction {
+  return (compiled ??= new (ajv().Ajv)({ allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true }).compile(
+    manifestMetaSchema,
+  ));
+}
 
 /** Checks a parsed manifest against the meta-schema; returns one readable issue per problem. */
 export function checkStructure(value: unknown): RawIssue[] {
+  const validateStructure = structureValidator();
   if (validateStructure(value)) return [];
   const errors = validateStructure.errors ?? [];
   // Wrapper errors (anyOf, if/then, propertyNames) repeat what their children say; keep

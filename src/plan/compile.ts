@@ -1,4 +1,4 @@
-import type { Manifest, PaginationSpec } from '../manifest/types.js';
+import type { JsonSchema, Manifest, PaginationSpec } from '../manifest/types.js';
 import { cursorStrategy } from '../pagination/cursor.js';
 import { noPagination } from '../pagination/none.js';
 import { pageNumberStrategy } from '../pagination/page-number.js';
@@ -7,7 +7,7 @@ import { compileTemplate, type RequestTemplate } from '../request/build.js';
 import { compileParamValidator, type ParamValidator } from '../request/params.js';
 import { compileNormalizer, type Normalizer } from '../response/normalize.js';
 import { compileGetter, type Getter } from '../response/path.js';
-import { createRecordValidators, type RecordValidator } from '../response/validate.js';
+import type { RecordValidator } from '../response/validate.js';
 import type { Dispatcher } from 'undici';
 
 /** Everything one operation needs at call time, computed once when the manifest loads. */
@@ -43,10 +43,11 @@ function strategyFor(spec: PaginationSpec): PaginationStrategy {
   }
 }
 
-/** Compiles every operation of a manifest into a plan. */
-export function compilePlans(manifest: Manifest, options: { validate?: 'off' | 'warn' | 'strict' } = {}): Plans {
-  const mode = options.validate ?? 'off';
-  const validatorFor = mode === 'off' ? undefined : createRecordValidators(manifest.schemas, { all: mode === 'warn' });
+/**
+ * Compiles every operation of a manifest into a plan. `validatorFor`, when given, compiles
+ * a record validator per operation (ajv is loaded only by runtimes that validate).
+ */
+export function compilePlans(manifest: Manifest, validatorFor?: (schema: JsonSchema) => RecordValidator): Plans {
   const strategies = new Map<string, PaginationStrategy>();
   for (const [name, spec] of Object.entries(manifest.pagination)) strategies.set(name, strategyFor(spec));
   const plans: Plans = new Map();

@@ -1,29 +1,21 @@
-import { Ajv, type ErrorObject } from 'ajv';
 import { ParameterError } from '../errors.js';
-import { didYouMean } from '../suggest.js';
 import type { ParamSpec } from '../manifest/types.js';
+import { didYouMean } from '../suggest.js';
 
 /** Validates a call's params; throws a ParameterError naming the parameter and the fix. */
 export type ParamValidator = (params: unknown) => Record<string, unknown>;
 
-// One Ajv per process: operations from every runtime share its compiled-schema cache.
-const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
+type Check = (value: unknown) => string | undefined;
 
-const KEYWORDS = ['enum', 'minimum', 'maximum', 'minLength', 'maxLength', 'pattern'] as const;
-
-/** Compiles the validator of one operation's params; called once per operation at load. */
+/**
+ * Compiles the validator of one operation's params, once per operation. Parameters are
+ * flat scalars with a handful of limits, so plain closures do what a JSON Schema validator
+ * would, without loading and compiling one at start-up (see the README's benchmark).
+ */
 export function compileParamValidator(operation: string, params: Record<string, ParamSpec>): ParamValidator {
   const names = Object.keys(params);
-  const properties: Record<string, Record<string, unknown>> = {};
-  for (const [name, p] of Object.entries(params)) {
-    const schema: Record<string, unknown> = { type: p.type };
-    for (const k of KEYWORDS) if (p[k] !== undefined) schema[k] = p[k];
-    // An empty path segment would address a different resource.
-    if (p.in === 'path' && p.type === 'string' && p.minLength === undefined) schema.minLength = 1;
-    properties[name] = schema;
-  }
+  const checks = new Map<string, Check>(names.map((n) => [n, compileCheck(params[n]!)]));
   const required = names.filter((n) => params[n]!.required);
-  const validate = ajv.compile({ type: 'object', properties, required, additionalProperties: false });
   const valid = names.length ? names.join(', ') : 'none';
 
   return (input) => {
@@ -31,60 +23,66 @@ export function compileParamValidator(operation: string, params: Record<string, 
     if (typeof value !== 'object' || Array.isArray(value)) {
       throw new ParameterError(`${operation}: params must be an object such as { ${names[0] ?? 'name'}: ... }, got ${describe(value)}`);
     }
-    if (validate(value)) return value as Record<string, unknown>;
-    throw toParameterError(operation, validate.errors![0]!, params, valid, value as Record<string, unknown>);
+    const given = value as Record<string, unknown>;
+    for (const name in given) {
+      const check = checks.get(name);
+      if (!check) {
+        throw new ParameterError(`${operation}: unknown parameter "${name}".${didYouMean(name, names)} Valid parameters: ${valid}.`, name);
+      }
+      const v = given[name];
+      if (v === undefined) continue;
+      const expected = check(v);
+      if (expected !== undefined) throw new ParameterError(`${operation}: parameter "${name}" must be ${expected}, got ${describe(v)}.`, name);
+    }
+    for (const name of required) {
+      if (given[name] === undefined) {
+        const p = params[name]!;
+        throw new ParameterError(`${operation}: missing required parameter "${name}" (${p.type}${p.description ? `, ${p.description}` : ''}).`, name);
+      }
+    }
+    return given;
   };
 }
 
-function toParameterError(
-  operation: string,
-  e: ErrorObject,
-  params: Record<string, ParamSpec>,
-  valid: string,
-  value: Record<string, unknown>,
-): ParameterError {
-  const p = e.params as Record<string, unknown>;
-  if (e.keyword === 'additionalProperties') {
-    const name = String(p.additionalProperty);
-    return new ParameterError(`${operation}: unknown parameter "${name}".${didYouMean(name, Object.keys(params))} Valid parameters: ${valid}.`, name);
+/** Returns what was expected when a value fails, else undefined. */
+function compileCheck(p: ParamSpec): Check {
+  const checks: Check[] = [];
+  if (p.type === 'string') checks.push((v) => (typeof v === 'string' ? undefined : `a string`));
+  else if (p.type === 'integer') checks.push((v) => (Number.isInteger(v) ? undefined : `an integer`));
+  else if (p.type === 'number') checks.push((v) => (typeof v === 'number' && Number.isFinite(v) ? undefined : `a number`));
+  else checks.push((v) => (typeof v === 'boolean' ? undefined : `a boolean`));
+
+  if (p.enum) {
+    const allowed = new Set<unknown>(p.enum);
+    checks.push((v) => (allowed.has(v) ? undefined : `one of ${p.enum!.map((e) => JSON.stringify(e)).join(', ')}`));
   }
-  if (e.keyword === 'required') {
-    const name = String(p.missingProperty);
-    return new ParameterError(
-      `${operation}: missing required parameter "${name}" (${params[name]!.type}${params[name]!.description ? `, ${params[name]!.description}` : ''}).`,
-      name,
-    );
+  if (p.minimum !== undefined) checks.push((v) => ((v as number) >= p.minimum! ? undefined : `at least ${p.minimum}`));
+  if (p.maximum !== undefined) checks.push((v) => ((v as number) <= p.maximum! ? undefined : `at most ${p.maximum}`));
+  // An empty path segment would address a different resource.
+  const minLength = p.minLength ?? (p.in === 'path' && p.type === 'string' ? 1 : undefined);
+  if (minLength !== undefined) {
+    checks.push((v) => (length(v as string) >= minLength ? undefined : minLength === 1 ? 'a non-empty string' : `at least ${minLength} characters`));
   }
-  const name = e.instancePath.slice(1);
-  const got = describe(value[name]);
-  const spec = params[name]!;
-  let expected: string;
-  switch (e.keyword) {
-    case 'type':
-      expected = `${spec.type === 'integer' ? 'an' : 'a'} ${spec.type}`;
-      break;
-    case 'enum':
-      expected = `one of ${spec.enum!.map((v) => JSON.stringify(v)).join(', ')}`;
-      break;
-    case 'minimum':
-      expected = `at least ${spec.minimum}`;
-      break;
-    case 'maximum':
-      expected = `at most ${spec.maximum}`;
-      break;
-    case 'maxLength':
-      expected = `at most ${spec.maxLength} characters`;
-      break;
-    case 'pattern':
-      expected = `a string matching /${spec.pattern}/`;
-      break;
-    case 'minLength':
-      expected = spec.minLength ? `at least ${spec.minLength} characters` : 'a non-empty string';
-      break;
-    default:
-      expected = `a value that ${e.message ?? 'is valid'}`;
+  if (p.maxLength !== undefined) checks.push((v) => (length(v as string) <= p.maxLength! ? undefined : `at most ${p.maxLength} characters`));
+  if (p.pattern !== undefined) {
+    const re = new RegExp(p.pattern, 'u');
+    checks.push((v) => (re.test(v as string) ? undefined : `a string matching /${p.pattern}/`));
   }
-  return new ParameterError(`${operation}: parameter "${name}" must be ${expected}, got ${got}.`, name);
+  if (checks.length === 1) return checks[0]!;
+  return (v) => {
+    for (const check of checks) {
+      const expected = check(v);
+      if (expected !== undefined) return expected;
+    }
+    return undefined;
+  };
+}
+
+/** Length in code points, as JSON Schema counts it. */
+function length(s: string): number {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
 }
 
 function describe(v: unknown): string {

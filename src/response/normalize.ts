@@ -1,4 +1,4 @@
-import { resolveSchema } from '../manifest/record-schema.js';
+import { resolveSchema } from '../manifest/resolve-schema.js';
 import type { JsonSchema } from '../manifest/types.js';
 import { compileGetter, type Getter } from './path.js';
 

@@ -7,7 +7,9 @@ import { send, type OutgoingRequest } from './send.js';
 import { sleep } from './sleep.js';
 
 export interface ExchangeContext {
-  dispatcher: Dispatcher;
+  /** Set on first use from createDispatcher, unless the host gave one. */
+  dispatcher: Dispatcher | undefined;
+  createDispatcher: () => Promise<Dispatcher>;
   limiter: RateLimiter;
   maxResponseBytes: number;
   /** Header with the rate-limit reset time (epoch seconds), honoured on 429. */
@@ -35,8 +37,8 @@ export async function exchange(
   ctx: ExchangeContext,
   req: OutgoingRequest,
   policy: RetryPolicy,
-  /** Sees a 2xx body before it is parsed (a pagination may read the next cursor early). */
-  onText?: (text: string) => void,
+  /** Sees a 2xx body before it is parsed (a pagination may read the next cursor early); true if it started something. */
+  onText?: (text: string) => boolean,
 ): Promise<Exchange> {
   const base = { operation: req.operation, method: req.method, path: req.path };
   const count = { all: 0, serverErrors: 0 };
@@ -44,17 +46,22 @@ export async function exchange(
     let retryWait: number;
     let reason: string;
     try {
-      await ctx.limiter.acquire(req.signal, req.operation, (waitMs, resetAt) => {
-        if (channels.rateLimitWait.hasSubscribers) {
-          channels.rateLimitWait.publish({ operation: req.operation, waitMs: Math.round(waitMs), resetAt: new Date(resetAt).toISOString() });
-        }
-      });
+      // The common case takes no await, so a request started ahead goes out at once.
+      if (!ctx.limiter.tryAcquire()) {
+        await ctx.limiter.acquire(req.signal, req.operation, (waitMs, resetAt) => {
+          if (channels.rateLimitWait.hasSubscribers) {
+            channels.rateLimitWait.publish({ operation: req.operation, waitMs: Math.round(waitMs), resetAt: new Date(resetAt).toISOString() });
+          }
+        });
+      }
       if (channels.request.hasSubscribers) channels.request.publish({ ...base, attempt });
       const started = performance.now();
-      const res = await send(ctx.dispatcher, req, ctx.maxResponseBytes);
+      const res = await send(ctx.dispatcher ?? (ctx.dispatcher = await ctx.createDispatcher()), req, ctx.maxResponseBytes);
       ctx.limiter.update(res.headers);
       const ok = res.status >= 200 && res.status < 300;
-      if (ok && onText) onText(res.text);
+      // If the peek started the next request, let it reach the socket before this body's
+      // parse holds the thread: the server then answers while we parse.
+      if (ok && onText && onText(res.text)) await new Promise((resolve) => setImmediate(resolve));
       let body: unknown;
       try {
         body = res.text === '' ? undefined : JSON.parse(res.text);

@@ -24,6 +24,15 @@ export class RateLimiter {
     this.resetHeader = headers.reset?.toLowerCase();
   }
 
+  /** Takes one request of the window when no wait is needed; false otherwise (then call acquire). */
+  tryAcquire(): boolean {
+    if (this.remaining > 0) {
+      this.remaining--;
+      return true;
+    }
+    return false;
+  }
+
   /** Waits, if needed, until a request may go out; returns how long it waited in ms. */
   async acquire(signal: AbortSignal | undefined, what: string, onWait?: (ms: number, resetAt: number) => void): Promise<number> {
     let waited = 0;
