@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --json] [--runs 7] [--records 20000]
+ * npm run bench [-- --json] [--runs 11] [--records 20000] [--memory-records 200000]
  *
  * Starts the sandbox in a child process and pages through every contact with four
  * clients, alternately: a hand-written undici loop (the floor), the engine, the engine
@@ -16,7 +16,7 @@ import { buildBundle } from './build.js';
 const { values } = parseArgs({
   options: {
     json: { type: 'boolean', default: false },
-    runs: { type: 'string', default: '7' },
+    runs: { type: 'string', default: '11' },
     records: { type: 'string', default: '20000' },
     'memory-records': { type: 'string', default: '200000' },
   },
@@ -95,7 +95,7 @@ const report = {
   perPage: 150,
   runs: RUNS,
   clients: Object.fromEntries(
-    Object.entries(med).map(([k, ms]) => [k, { medianMs: round(ms), recordsPerSecond: Math.round((RECORDS / ms) * 1000), runsMs: results[k]!.map(round) }]),
+    Object.entries(med).map(([k, ms]) => [k, { medianMs: round(ms), recordsPerSecond: Math.round((RECORDS / ms) * 1000), runsMs: results[k]!.map((v) => round(v)) }]),
   ),
   ratios: {
     engineOverRaw: round(med.engine! / med['raw-undici']!, 3),
