@@ -7,6 +7,8 @@
 export interface ListMeta {
   /** Pass back as the cursor parameter to get the next page; null on the last page. */
   next_page: string | null;
+  /** How many records the whole list holds, when the API says. */
+  total_count?: number;
 }
 
 export interface ListResult<R> {

@@ -11,6 +11,7 @@ import type {
   CallOptions,
   EntityOf,
   ListActionOf,
+  ListMeta,
   OperationMap,
   OperationRequest,
   RecordOf,
@@ -105,10 +106,14 @@ export interface RequestOptions extends CallOptions {
   prefetch?: boolean;
 }
 
+function listMeta(page: Page): ListMeta {
+  return page.total === undefined ? { next_page: page.next } : { next_page: page.next, total_count: page.total };
+}
+
 /** One page of a list, as `pages()` yields it. */
 export interface PageOf<R> {
   data: R[];
-  meta: { next_page: string | null };
+  meta: ListMeta;
   /** The cursor this page was fetched with (null for the first page). */
   cursor: string | null;
 }
@@ -161,6 +166,7 @@ interface Page {
   records: Record<string, unknown>[] | undefined;
   record: Record<string, unknown> | undefined;
   next: string | null;
+  total?: number;
 }
 
 /**
@@ -256,7 +262,7 @@ class ConnectorRuntime {
   async execute(req: ExecuteRequest): Promise<UntypedOperation['result']> {
     const plan = this.#plan(req);
     const page = await this.#fetch(plan, req.params, req);
-    if (page.records) return { data: page.records, meta: { next_page: page.next } };
+    if (page.records) return { data: page.records, meta: listMeta(page) };
     return { data: page.record! };
   }
 
@@ -303,7 +309,7 @@ class ConnectorRuntime {
           ahead = undefined;
         }
         if (!ahead && prefetch && next !== null && !repeated && n < maxPages) ahead = this.#launch(plan, params, next, req);
-        yield { data: page.records!, meta: { next_page: next }, cursor };
+        yield { data: page.records!, meta: listMeta(page), cursor };
         if (next === null) return;
         if (repeated) {
           throw new PaginationError(
@@ -467,7 +473,7 @@ class ConnectorRuntime {
       }
       if (plan.normalize) for (const r of records) plan.normalize(r);
       if (plan.check) records.forEach((r, i) => this.#checkRecord(plan, r, `record ${i}`, res.status));
-      return { records, record: undefined, next: plan.pagination!.nextCursor(body, query) };
+      return { records, record: undefined, next: plan.pagination!.nextCursor(body, query), total: plan.pagination!.total?.(body) };
     }
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
       throw new ResponseError(`${plan.name}: expected a JSON object, got ${Array.isArray(body) ? 'an array' : typeof body}.`, {

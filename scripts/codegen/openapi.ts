@@ -1,7 +1,7 @@
 import type { ActionSpec, Manifest, PaginationSpec } from '../../src/manifest/types.js';
 import { title } from './names.js';
 import { operationNames } from './names.js';
-import { retarget } from './render-type.js';
+import { retarget } from '../../src/manifest/render-type.js';
 
 type Schema = Record<string, unknown>;
 

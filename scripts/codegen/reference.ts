@@ -1,6 +1,6 @@
 import type { ActionSpec, Manifest } from '../../src/manifest/types.js';
 import { camel, title } from './names.js';
-import { describeField, recordFields, renderParamType, renderType } from './render-type.js';
+import { describeField, recordFields, renderParamType, renderType } from '../../src/manifest/render-type.js';
 
 const EXECUTE_HOST = 'http://localhost:8080';
 
@@ -94,6 +94,8 @@ function operation(manifest: Manifest, variable: string, entity: string, action:
     out.push('**Meta**', '');
     out.push('| Field Name | Type | Description |', '|------------|------|-------------|');
     out.push(`| \`next_page\` | \`string \\| null\` | Cursor of the next page; pass it back as \`${cursorParam(manifest, a) ?? 'the cursor'}\`. Null on the last page. |`);
+    const strategy = a.pagination ? manifest.pagination[a.pagination] : undefined;
+    if (strategy && strategy.type !== 'none' && strategy.total) out.push('| `total_count` | `integer` | How many records the whole list holds, when the API says. |');
     out.push('');
   }
   out.push('</details>', '');

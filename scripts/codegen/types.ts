@@ -1,7 +1,7 @@
 import { compile, type JSONSchema } from 'json-schema-to-typescript';
 import type { JsonSchema, Manifest, ParamSpec } from '../../src/manifest/types.js';
 import { GENERATED_BANNER, operationNames } from './names.js';
-import { refName, retarget } from './render-type.js';
+import { refName, retarget } from '../../src/manifest/render-type.js';
 
 const PARAM_KEYWORDS = ['description', 'enum', 'minimum', 'maximum', 'minLength', 'maxLength', 'pattern', 'default'] as const;
 

@@ -84,7 +84,7 @@ const pagination = {
       then: {
         additionalProperties: false,
         required: ['param', 'next'],
-        properties: { type: true, param: identifier, next: dottedPath, page_size_param: identifier },
+        properties: { type: true, param: identifier, next: dottedPath, page_size_param: identifier, total: dottedPath },
       },
     },
     {
@@ -100,6 +100,7 @@ const pagination = {
           current_page: dottedPath,
           total_pages: dottedPath,
           first_page: { type: 'integer', minimum: 0 },
+          total: dottedPath,
         },
       },
     },

@@ -28,6 +28,8 @@ export interface CursorPagination {
   /** Dotted path of the next cursor in the response body; absent/null/empty means last page. */
   next: string;
   page_size_param?: string;
+  /** Dotted path of the total number of records, when the API gives it. */
+  total?: string;
 }
 
 export interface PageNumberPagination {
@@ -43,6 +45,8 @@ export interface PageNumberPagination {
   total_pages: string;
   /** Number of the first page (default 1). */
   first_page?: number;
+  /** Dotted path of the total number of records, when the API gives it. */
+  total?: string;
 }
 
 export interface NoPagination {

@@ -1,6 +1,6 @@
 import type { CursorPagination } from '../manifest/types.js';
 import { compileGetter } from '../response/path.js';
-import type { PaginationStrategy } from './strategy.js';
+import { numberAt, type PaginationStrategy } from './strategy.js';
 
 /** The API hands out the next cursor itself; the engine passes it through untouched. */
 export function cursorStrategy(spec: CursorPagination): PaginationStrategy {
@@ -10,6 +10,7 @@ export function cursorStrategy(spec: CursorPagination): PaginationStrategy {
     cursorParam: spec.param,
     toQuery: (params) => params,
     peek: (text) => lastStringAfterKey(text, key),
+    total: spec.total ? numberAt(spec.total) : undefined,
     nextCursor(body) {
       const cursor = next(body);
       if (cursor === undefined || cursor === null || cursor === '') return null;

@@ -1,7 +1,7 @@
 import { ParameterError } from '../errors.js';
 import type { PageNumberPagination } from '../manifest/types.js';
 import { compileGetter } from '../response/path.js';
-import type { PaginationStrategy } from './strategy.js';
+import { numberAt, type PaginationStrategy } from './strategy.js';
 
 // Cursors are versioned so that a future encoding can still read today's.
 const PREFIX = 'pg1.';
@@ -42,6 +42,7 @@ export function pageNumberStrategy(spec: PageNumberPagination): PaginationStrate
 
   return {
     cursorParam: spec.param,
+    total: spec.total ? numberAt(spec.total) : undefined,
     toQuery(params) {
       const cursor = params[spec.param];
       if (cursor === undefined) return params;

@@ -1,3 +1,5 @@
+import { compileGetter } from '../response/path.js';
+
 /**
  * A pagination strategy turns the caller's opaque cursor into query parameters and a
  * response into the next cursor. One implementation per strategy type; every list of
@@ -18,4 +20,15 @@ export interface PaginationStrategy {
    * can start while this page parses. Always checked against nextCursor afterwards.
    */
   peek?(text: string): string | undefined;
+  /** The total number of records the API reports, if it does. */
+  total?(body: unknown): number | undefined;
+}
+
+/** A getter for a numeric field of the response (e.g. a total count). */
+export function numberAt(path: string): (body: unknown) => number | undefined {
+  const get = compileGetter(path);
+  return (body) => {
+    const v = get(body);
+    return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+  };
 }

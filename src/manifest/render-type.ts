@@ -1,5 +1,5 @@
-import { resolveSchema } from '../../src/manifest/resolve-schema.js';
-import type { JsonSchema, ParamSpec } from '../../src/manifest/types.js';
+import { resolveSchema } from './resolve-schema.js';
+import type { JsonSchema, ParamSpec } from './types.js';
 
 /**
  * A field's type as the reference docs write it: `string | null`, `array<integer>`,

@@ -1,0 +1,64 @@
+/**
+ * The `intercom-connector` command: the engine's generic command line (src/cli) with the
+ * Intercom manifest, plus the two commands only this connector has: its sandbox and demo.
+ */
+import { readFileSync } from 'node:fs';
+import { runCli, type HostCommand } from '../src/cli/main.js';
+import { UsageError } from '../src/cli/exit-codes.js';
+import { loadWithCompiled } from '../src/manifest/compiled.js';
+import { DEFAULT_COMPILED_MANIFEST, DEFAULT_MANIFEST } from '../src/runtime.js';
+import { runDemo } from './demo.js';
+import { startSandbox, validateFaultRules } from './server.js';
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+function whole(raw: unknown, flag: string, fallback: number): number {
+  if (raw === undefined) return fallback;
+  if (typeof raw !== 'string' || !/^\d+$/.test(raw)) throw new UsageError(`--${flag} expects a whole number, got ${JSON.stringify(raw)}.`);
+  return Number(raw);
+}
+
+const sandbox: HostCommand = {
+  summary: 'Run the built-in Intercom sandbox (an imitation of the API) and print its URL and token',
+  usage: 'sandbox [--port 4010] [--records N] [--seed S] [--faults <json>]',
+  options: { port: { type: 'string' }, records: { type: 'string' }, seed: { type: 'string' }, faults: { type: 'string' } },
+  async run({ values, io }) {
+    let faults;
+    if (typeof values.faults === 'string') {
+      try {
+        faults = validateFaultRules(JSON.parse(values.faults));
+      } catch (err) {
+        throw new UsageError(`--faults: ${(err as Error).message}`);
+      }
+    }
+    const sb = await startSandbox({
+      port: whole(values.port, 'port', 4010),
+      seed: values.seed === undefined ? undefined : whole(values.seed, 'seed', 0),
+      counts: values.records === undefined ? undefined : { contacts: whole(values.records, 'records', 0) },
+      faults,
+    });
+    io.stdout.write(`Intercom sandbox listening on ${sb.url}\ntoken: ${sb.token}\n\nTry:\n  INTERCOM_ACCESS_TOKEN=${sb.token} intercom-connector execute contacts list --base-url ${sb.url} --param per_page=5\n`);
+    await new Promise<void>((resolve) => {
+      if (io.interrupt.aborted) resolve();
+      io.interrupt.addEventListener('abort', () => resolve(), { once: true });
+      process.once('SIGTERM', () => resolve());
+    });
+    io.stdout.write(`Stopping after ${sb.requestCount} requests.\n`);
+    await sb.close();
+    return 0;
+  },
+};
+
+const demo: HostCommand = {
+  summary: 'Run all 14 operations against an in-process sandbox and print a summary table (npm run demo)',
+  usage: 'demo',
+  run: ({ io }) => runDemo((line) => io.stdout.write(`${line}\n`), io.env),
+};
+
+process.exitCode = await runCli(process.argv.slice(2), {
+  name: 'intercom-connector',
+  defaultManifest: DEFAULT_MANIFEST,
+  loadDefault: () => loadWithCompiled(DEFAULT_MANIFEST, DEFAULT_COMPILED_MANIFEST),
+  version,
+  commands: { sandbox, demo },
+});

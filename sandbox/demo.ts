@@ -1,0 +1,107 @@
+import { createRuntime, type Runtime } from '../src/index.js';
+import { loadManifest } from '../src/manifest/load.js';
+import { DEFAULT_MANIFEST } from '../src/runtime.js';
+import { startSandbox, type Sandbox } from './server.js';
+
+interface Row {
+  operation: string;
+  records: number | string;
+  pages: number | string;
+  ms: string;
+  note: string;
+}
+
+/**
+ * Runs every operation of the manifest, plus one full pagination, and prints a table.
+ * Against the built-in sandbox by default; against the real API when the manifest's
+ * credential environment variable (INTERCOM_ACCESS_TOKEN) is set. Returns the exit code.
+ */
+export async function runDemo(out: (line: string) => void = console.log, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const manifest = await loadManifest(DEFAULT_MANIFEST);
+  const credential = manifest.auth.credential!;
+  const envName = manifest.auth.credentials[credential]?.env;
+  const realToken = envName ? env[envName] : undefined;
+
+  const sandbox = realToken ? undefined : await startSandbox({ counts: { contacts: 1000 } });
+  const runtime = await createRuntime({
+    manifest,
+    credentials: { [credential]: realToken ?? sandbox!.token },
+    ...(sandbox ? { baseUrl: sandbox.url } : {}),
+  });
+  out(realToken ? `Running against ${manifest.server.base_url} (token from ${envName})` : `Running against the built-in sandbox at ${sandbox!.url}`);
+
+  const rows: Row[] = [];
+  let failures = 0;
+  try {
+    for (const [entity, e] of Object.entries(manifest.entities)) {
+      let firstId: string | undefined;
+      for (const action of Object.keys(e.actions)) {
+        const params: Record<string, unknown> = {};
+        if (action === 'get') {
+          if (firstId === undefined) {
+            rows.push({ operation: `${entity}.get`, records: '-', pages: '-', ms: '-', note: 'skipped: the list returned no record' });
+            continue;
+          }
+          params.id = firstId;
+        }
+        const started = performance.now();
+        try {
+          const { data, meta } = await runtime.execute({ entity, action, params });
+          const records = Array.isArray(data) ? data : [data];
+          firstId ??= (records[0] as { id?: string } | undefined)?.id;
+          rows.push({
+            operation: `${entity}.${action}`,
+            records: records.length,
+            pages: 1,
+            ms: (performance.now() - started).toFixed(1),
+            note: meta ? `next_page: ${meta.next_page === null ? 'null' : 'yes'}` : `id ${String((data as { id?: unknown }).id)}`,
+          });
+        } catch (err) {
+          failures++;
+          rows.push({ operation: `${entity}.${action}`, records: '-', pages: '-', ms: (performance.now() - started).toFixed(1), note: `${(err as Error).name}: ${(err as Error).message}` });
+        }
+      }
+    }
+    rows.push(await fullPagination(runtime, 'contacts', sandbox));
+  } finally {
+    await runtime.close();
+    await sandbox?.close();
+  }
+
+  printTable(rows, out);
+  if (failures > 0) {
+    out(`${failures} operation(s) failed.`);
+    return 1;
+  }
+  return 0;
+}
+
+async function fullPagination(rt: Runtime, entity: string, sandbox: Sandbox | undefined): Promise<Row> {
+  const started = performance.now();
+  const before = sandbox?.requestCount ?? 0;
+  let records = 0;
+  const ids = new Set<string>();
+  for await (const r of rt.paginate({ entity, action: 'list', params: { per_page: 150 } })) {
+    records++;
+    ids.add(String(r.id));
+  }
+  const pages = sandbox ? sandbox.requestCount - before : '?';
+  const dupes = records - ids.size;
+  return {
+    operation: `${entity}.list (all pages)`,
+    records,
+    pages,
+    ms: (performance.now() - started).toFixed(1),
+    note: dupes === 0 ? 'every record once' : `${dupes} duplicates!`,
+  };
+}
+
+function printTable(data: Row[], out: (line: string) => void): void {
+  const cols: (keyof Row)[] = ['operation', 'records', 'pages', 'ms', 'note'];
+  const width = (c: keyof Row) => Math.max(c.length, ...data.map((r) => String(r[c]).length));
+  const line = (cells: string[]) =>
+    cells.map((s, i) => (i === 0 || i === 4 ? s.padEnd(width(cols[i]!)) : s.padStart(width(cols[i]!)))).join('  ').trimEnd();
+  out(line(cols));
+  out(cols.map((c) => '-'.repeat(width(c))).join('  '));
+  for (const r of data) out(line(cols.map((c) => String(r[c]))));
+}

@@ -1,0 +1,48 @@
+import type { ParamSpec } from '../manifest/types.js';
+import { UsageError } from './exit-codes.js';
+
+/**
+ * Turns `--param key=value` strings into the types the manifest declares, so that
+ * `per_page=50` is the integer 50 and `include_count=true` the boolean true.
+ * Unknown names pass through as strings: the runtime rejects them with the valid names.
+ */
+export function convertParams(pairs: string[], declared: Record<string, ParamSpec>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--param expects key=value, got ${JSON.stringify(pair)}.`);
+    const key = pair.slice(0, eq);
+    out[key] = convertValue(key, pair.slice(eq + 1), declared[key]);
+  }
+  return out;
+}
+
+function convertValue(key: string, raw: string, spec: ParamSpec | undefined): unknown {
+  switch (spec?.type) {
+    case 'integer':
+      if (!/^-?\d+$/.test(raw)) throw new UsageError(`--param ${key}=${raw}: ${key} is an integer.`);
+      return Number(raw);
+    case 'number':
+      if (raw.trim() === '' || !Number.isFinite(Number(raw))) throw new UsageError(`--param ${key}=${raw}: ${key} is a number.`);
+      return Number(raw);
+    case 'boolean':
+      if (/^(true|1|yes)$/i.test(raw)) return true;
+      if (/^(false|0|no)$/i.test(raw)) return false;
+      throw new UsageError(`--param ${key}=${raw}: ${key} is a boolean (true or false).`);
+    default:
+      return raw;
+  }
+}
+
+/** `--params '<json>'`: an object of parameters, typed already. */
+export function parseParamsJson(json: string | undefined): Record<string, unknown> {
+  if (json === undefined) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (err) {
+    throw new UsageError(`--params is not valid JSON (${(err as Error).message}).`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new UsageError('--params must be a JSON object, e.g. \'{"per_page": 50}\'.');
+  return value as Record<string, unknown>;
+}
