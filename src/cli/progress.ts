@@ -31,7 +31,7 @@ export class Progress {
     this.lastDraw = now;
     const seconds = (now - this.started) / 1000;
     const rate = seconds > 0 ? this.records / seconds : 0;
-    let line = `${this.records.toLocaleString('en-US')} records, ${this.pages} pages, ${Math.round(rate).toLocaleString('en-US')} records/s`;
+    let line = `${this.records.toLocaleString('en-US')} records, ${this.pages} page${this.pages === 1 ? '' : 's'}, ${Math.round(rate).toLocaleString('en-US')} records/s`;
     if (this.total !== undefined && this.total > 0) {
       const left = Math.max(0, this.total - this.records);
       line += `, ${Math.min(100, Math.round((this.records / this.total) * 100))}% of ${this.total.toLocaleString('en-US')}`;
