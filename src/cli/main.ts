@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
-import { AbortedError, ConfigurationError, isConnectorError, ManifestError } from '../errors.js';
-import { loadManifest } from '../manifest/load.js';
+import { AbortedError, isConnectorError, ManifestError } from '../errors.js';
 import { describeField, recordFields, renderParamType, renderType } from '../manifest/render-type.js';
 import type { Manifest } from '../manifest/types.js';
-import { createRuntime, type Runtime, type RuntimeOptions } from '../runtime.js';
+import { createRuntime, type Runtime } from '../runtime.js';
 import { enableDebugLog } from '../transport/diagnostics.js';
+import { loadChosenManifest, number, runtimeOptions, tokenHint, type Values } from './context.js';
 import { convertParams, parseParamsJson } from './convert.js';
 import { adviceFor, EXIT_CODES, EXIT_INTERRUPTED, exitCodeFor, UsageError } from './exit-codes.js';
 import { recordWriter, Sink, tableColumns, type Format } from './output.js';
@@ -26,7 +26,7 @@ export interface HostCommand {
   usage: string;
   /** Flags the command takes, as node:util parseArgs options. */
   options?: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
-  run(args: { values: Record<string, unknown>; positionals: string[]; io: CliIo }): Promise<number>;
+  run(args: { values: Values; positionals: string[]; io: CliIo; config: CliConfig }): Promise<number>;
 }
 
 export interface CliConfig {
@@ -62,7 +62,6 @@ const EXECUTE_OPTIONS = {
   'starting-after': { type: 'string' },
 } as const;
 
-type Values = Record<string, string | boolean | string[] | undefined>;
 
 /**
  * Runs the command line and returns the exit code.
@@ -98,7 +97,7 @@ export async function runCli(argv: string[], config: CliConfig, io: CliIo = proc
       return 0;
     }
     if (values.debug) enableDebugLog((line) => io.stderr.write(`${line}\n`));
-    if (hostCommand) return await hostCommand.run({ values, positionals, io });
+    if (hostCommand) return await hostCommand.run({ values, positionals, io, config });
     const manifest = await loadChosenManifest(config, values);
     if (command === 'list') return list(manifest, io);
     if (command === 'describe') return describe(manifest, positionals, io);
@@ -118,7 +117,7 @@ function processIo(): CliIo {
   return { stdout: process.stdout, stderr: process.stderr, env: process.env, interrupt: controller.signal };
 }
 
-function report(err: unknown, io: CliIo, config: CliConfig, tokenHint = 'the --token flag or the credential environment variable'): number {
+export function report(err: unknown, io: CliIo, config: CliConfig, tokenHint = 'the --token flag or the credential environment variable'): number {
   if ((err as NodeJS.ErrnoException | undefined)?.code === 'EPIPE') return 0;
   const code = exitCodeFor(err);
   if (code === 1 && !(err instanceof Error)) io.stderr.write(`${config.name}: error: ${String(err)}\n`);
@@ -131,50 +130,6 @@ function report(err: unknown, io: CliIo, config: CliConfig, tokenHint = 'the --t
     if (code === 1 && e.stack) io.stderr.write(`${e.stack}\n`);
   }
   return code;
-}
-
-async function loadChosenManifest(config: CliConfig, values: Values): Promise<Manifest> {
-  if (typeof values.manifest === 'string') return loadManifest(values.manifest);
-  return config.loadDefault ? config.loadDefault() : loadManifest(config.defaultManifest);
-}
-
-function number(values: Values, flag: string): number | undefined {
-  const raw = values[flag];
-  if (raw === undefined) return undefined;
-  if (typeof raw !== 'string' || !/^\d+$/.test(raw)) throw new UsageError(`--${flag} expects a whole number, got ${JSON.stringify(raw)}.`);
-  return Number(raw);
-}
-
-/** Credentials from --token and the environment variables the manifest names. */
-function credentialsFrom(manifest: Manifest, values: Values, env: NodeJS.ProcessEnv): Record<string, string> {
-  const credentials: Record<string, string> = {};
-  for (const [name, spec] of Object.entries(manifest.auth.credentials)) {
-    const fromFlag = name === manifest.auth.credential && typeof values.token === 'string' ? values.token : undefined;
-    const value = fromFlag ?? (spec.env ? env[spec.env] : undefined);
-    if (value) credentials[name] = value;
-    else if (spec.required !== false || name === manifest.auth.credential) {
-      const ways = [spec.env && `set ${spec.env}`, name === manifest.auth.credential && 'pass --token <token>'].filter(Boolean).join(' or ');
-      throw new ConfigurationError(`missing the ${name} credential${spec.description ? ` (${spec.description})` : ''}: ${ways || 'this connector cannot take it from the command line'}.`);
-    }
-  }
-  return credentials;
-}
-
-function tokenHint(manifest: Manifest): string {
-  const env = manifest.auth.credential ? manifest.auth.credentials[manifest.auth.credential]?.env : undefined;
-  return env ? `${env} or --token` : '--token';
-}
-
-function runtimeOptions(manifest: Manifest, values: Values, env: NodeJS.ProcessEnv): RuntimeOptions {
-  const options: RuntimeOptions = { manifest, credentials: credentialsFrom(manifest, values, env) };
-  if (typeof values['base-url'] === 'string') options.baseUrl = values['base-url'];
-  if (typeof values.region === 'string') options.region = values.region;
-  if (typeof values['api-version'] === 'string') options.apiVersion = values['api-version'];
-  const timeout = number(values, 'timeout');
-  if (timeout !== undefined) options.timeoutMs = timeout;
-  const retries = number(values, 'max-retries');
-  if (retries !== undefined) options.retry = { limit: retries, serverErrorLimit: Math.min(retries, manifest.retry?.server_error_limit ?? retries) };
-  return options;
 }
 
 function list(manifest: Manifest, io: CliIo): number {
