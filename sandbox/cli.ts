@@ -1,12 +1,15 @@
 /**
  * The `intercom-connector` command: the engine's generic command line (src/cli) with the
- * Intercom manifest, plus the two commands only this connector has: its sandbox and demo.
+ * Intercom manifest, the engine's optional commands (serve, mcp), and the two commands
+ * only this connector has: its sandbox and demo.
  */
 import { readFileSync } from 'node:fs';
 import { runCli, type HostCommand } from '../src/cli/main.js';
 import { UsageError } from '../src/cli/exit-codes.js';
 import { loadWithCompiled } from '../src/manifest/compiled.js';
 import { DEFAULT_COMPILED_MANIFEST, DEFAULT_MANIFEST } from '../src/runtime.js';
+import { mcpCommand } from '../src/mcp/command.js';
+import { serveCommand } from '../src/serve/command.js';
 import { runDemo } from './demo.js';
 import { startSandbox, validateFaultRules } from './server.js';
 
@@ -60,5 +63,5 @@ process.exitCode = await runCli(process.argv.slice(2), {
   defaultManifest: DEFAULT_MANIFEST,
   loadDefault: () => loadWithCompiled(DEFAULT_MANIFEST, DEFAULT_COMPILED_MANIFEST),
   version,
-  commands: { sandbox, demo },
+  commands: { sandbox, demo, serve: serveCommand, mcp: mcpCommand },
 });

@@ -1,0 +1,25 @@
+/** A connector instance as stored: its credentials stay sealed. */
+export interface StoredInstance {
+  id: string;
+  name: string;
+  connector_definition_id: string;
+  created_at: string;
+  /** AES-256-GCM sealed JSON of the auth_config. */
+  sealed_auth: Buffer;
+}
+
+/**
+ * Where instances live. One implementation (SQLite) today; another database needs only
+ * these methods.
+ */
+export interface InstanceStore {
+  insert(instance: StoredInstance): void;
+  list(): Omit<StoredInstance, 'sealed_auth'>[];
+  get(id: string): StoredInstance | undefined;
+  /** True if it existed. */
+  delete(id: string): boolean;
+  /** A small key-value table for the server's own state (key check, API key digest). */
+  getSetting(key: string): Buffer | undefined;
+  setSetting(key: string, value: Buffer): void;
+  close(): void;
+}
