@@ -10,20 +10,24 @@ export interface Child {
 }
 
 /** Runs a TypeScript entry point in its own Node process and waits for the URL it prints. */
-export async function startChild(script: string, args: string[]): Promise<Child> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+export async function startChild(script: string, args: string[], urlFrom: 'stdout' | 'stderr' = 'stdout'): Promise<Child> {
+  const loader = /\.m?js$/.test(script) ? [] : ['--import', 'tsx'];
+  const child = spawn(process.execPath, [...loader, script, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', urlFrom === 'stderr' ? 'pipe' : 'inherit'] });
+  const stream = urlFrom === 'stderr' ? child.stderr! : child.stdout!;
+  // Whatever else the child prints is read and dropped, so its pipe never fills.
+  if (urlFrom === 'stderr') child.stdout!.resume();
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
       const m = /(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
       if (m) {
-        child.stdout!.off('data', onData);
-        child.stdout!.resume();
+        stream.off('data', onData);
+        stream.resume();
         resolve(m[1]!);
       }
     };
-    child.stdout!.on('data', onData);
+    stream.on('data', onData);
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code} before printing its URL:\n${out}`)));
   });
   return {
