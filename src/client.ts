@@ -16,8 +16,8 @@ type Method = (params?: Record<string, unknown>, options?: CallOptions) => unkno
  * The runtime (and the manifest) load on the first call, so creating a client is synchronous.
  *
  * @example
- * const intercom = createClient<IntercomClient>({ credentials: { access_token } });
- * const { data } = await intercom.contacts.list({ per_page: 50 });
+ * const client = createClient<MyConnectorClient>({ credentials: { api_key } });
+ * const { data } = await client.contacts.list({ per_page: 50 });
  */
 export function createClient<C extends ClientBase<any>>(options: RuntimeOptions = {}): C {
   let runtime: Promise<Runtime> | undefined;

@@ -133,9 +133,13 @@ describe('intercom-connector, the real binary against the sandbox', () => {
       const child = spawn(process.execPath, [BIN, 'execute', 'contacts', 'list', ...base, '--all', '--param', 'per_page=50'], { env: { ...process.env, ...env } });
       let stdout = '';
       let stderr = '';
+      let sent = false;
       child.stdout.on('data', (c: Buffer) => {
         stdout += c.toString();
-        if (stdout.includes('\n')) child.kill('SIGINT');
+        if (!sent && stdout.includes('\n')) {
+          sent = true;
+          child.kill('SIGINT');
+        }
       });
       child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
       const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));

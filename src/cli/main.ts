@@ -109,7 +109,11 @@ export async function runCli(argv: string[], config: CliConfig, io: CliIo = proc
 
 function processIo(): CliIo {
   const controller = new AbortController();
-  process.once('SIGINT', () => controller.abort());
+  // The first Ctrl-C stops cleanly (and says where to resume); a second one stops at once.
+  process.on('SIGINT', () => {
+    if (controller.signal.aborted) process.exit(EXIT_INTERRUPTED);
+    controller.abort();
+  });
   // A reader that went away (`| head`) is a normal end for a command line, not an error.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(0);

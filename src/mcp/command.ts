@@ -1,0 +1,65 @@
+/**
+ * The `mcp` command: serves the manifest's operations as MCP tools over stdio. stdout
+ * carries the protocol, so every diagnostic goes to stderr.
+ */
+import type { Writable } from 'node:stream';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { loadChosenManifest, number, runtimeOptions } from '../cli/context.js';
+import { UsageError } from '../cli/exit-codes.js';
+import type { HostCommand } from '../cli/main.js';
+import { ConfigurationError } from '../errors.js';
+import type { RuntimeOptions } from '../runtime.js';
+import { createMcpServer, DEFAULT_MAX_OUTPUT_BYTES, MIN_MAX_OUTPUT_BYTES } from './server.js';
+
+export const mcpCommand: HostCommand = {
+  summary: 'Serve every operation as a tool of an MCP server over stdio (credentials from the environment)',
+  usage: `mcp [--manifest <path>] [--base-url <url>] [--max-output-bytes ${DEFAULT_MAX_OUTPUT_BYTES}]`,
+  options: { 'max-output-bytes': { type: 'string' } },
+  async run({ values, io, config }) {
+    const maxOutputBytes = number(values, 'max-output-bytes') ?? DEFAULT_MAX_OUTPUT_BYTES;
+    if (maxOutputBytes < MIN_MAX_OUTPUT_BYTES) throw new UsageError(`--max-output-bytes must be at least ${MIN_MAX_OUTPUT_BYTES}.`);
+    const manifest = await loadChosenManifest(config, values);
+    const log = (line: string): void => void io.stderr.write(`${config.name} mcp: ${line}\n`);
+
+    let options: RuntimeOptions | undefined;
+    let setupError: Error | undefined;
+    try {
+      options = runtimeOptions(manifest, values, io.env);
+    } catch (err) {
+      // Still serve the tools: each call then tells the agent which variable to set.
+      if (!(err instanceof ConfigurationError)) throw err;
+      setupError = err;
+      log(`${err.message} Tools are listed, but every call will fail until it is fixed.`);
+    }
+
+    const server = createMcpServer({ manifest, runtimeOptions: options, setupError, maxOutputBytes, log });
+    const transport = new StdioServerTransport(process.stdin, io.stdout as Writable);
+    const closed = new Promise<void>((resolve) => {
+      server.onclose = () => resolve();
+    });
+    server.onerror = (err) => log(`protocol error: ${err.message}`);
+    await server.connect(transport);
+    log(`serving ${Object.values(manifest.entities).reduce((n, e) => n + Object.keys(e.actions).length, 0)} tools of ${manifest.connector.name} over stdio`);
+
+    // The transport does not watch for the end of stdin: the client going away ends the server.
+    let closing: Promise<void> | undefined;
+    const stop = (): Promise<void> => (closing ??= server.close().catch((err: unknown) => log(`close failed: ${(err as Error).message}`)));
+    process.stdin.once('end', stop);
+    process.stdin.once('close', stop);
+    if (io.interrupt.aborted) stop();
+    else io.interrupt.addEventListener('abort', stop, { once: true });
+    process.once('SIGTERM', stop);
+    try {
+      await closed;
+      // Closes the runtime's connections too, whoever closed the transport.
+      await stop();
+    } finally {
+      process.stdin.off('end', stop);
+      process.stdin.off('close', stop);
+      io.interrupt.removeEventListener('abort', stop);
+      process.off('SIGTERM', stop);
+      process.stdin.pause();
+    }
+    return 0;
+  },
+};

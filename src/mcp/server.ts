@@ -1,0 +1,383 @@
+/**
+ * An MCP server over any connector manifest: tools/list announces one tool per operation
+ * (see tools.ts), tools/call runs it through the runtime and answers with JSON an agent can
+ * read, kept under an output budget, or with an error that says what to do.
+ */
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import {
+  AuthenticationError,
+  ConfigurationError,
+  isConnectorError,
+  NetworkError,
+  NotFoundError,
+  ParameterError,
+  PermissionError,
+  RateLimitError,
+  ServerError,
+  TimeoutError,
+  UnknownOperationError,
+} from '../errors.js';
+import type { Manifest } from '../manifest/types.js';
+import { createRuntime, type Runtime, type RuntimeOptions } from '../runtime.js';
+import { didYouMean } from '../suggest.js';
+import { buildTools, describeParams, type OperationTool, type ToolOptions } from './tools.js';
+
+export const DEFAULT_MAX_OUTPUT_BYTES = 100_000;
+/** Below this, not even an error message with its advice fits. */
+export const MIN_MAX_OUTPUT_BYTES = 1_000;
+
+export interface McpServerOptions {
+  manifest: Manifest;
+  /** Options of the runtime the tools call through (its `manifest` is set to the one above). */
+  runtimeOptions?: RuntimeOptions;
+  /**
+   * Why no runtime can be made (e.g. a missing credential). Tools are still listed; every
+   * call answers with this error and how to fix it.
+   */
+  setupError?: Error;
+  /** Largest text of one tool result, in UTF-8 bytes (default 100 000). */
+  maxOutputBytes?: number;
+  tools?: ToolOptions;
+  /** Diagnostics (one line each); never the protocol stream. */
+  log?: (line: string) => void;
+}
+
+interface ListOutput {
+  records: unknown[];
+  next_page: string | null;
+  total_count?: number;
+  record_truncated?: string;
+  note?: string;
+}
+
+interface GetOutput {
+  record?: unknown;
+  record_truncated?: string;
+  note?: string;
+}
+
+type Output = ListOutput | GetOutput;
+type Params = Record<string, unknown>;
+
+const bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
+
+/** The SDK's low-level Server whose close() also closes the connector runtime. */
+class ConnectorMcpServer extends Server {
+  constructor(
+    info: { name: string; version: string },
+    options: ConstructorParameters<typeof Server>[1],
+    private readonly release: () => Promise<void>,
+  ) {
+    super(info, options);
+  }
+
+  override async close(): Promise<void> {
+    try {
+      await super.close();
+    } finally {
+      await this.release();
+    }
+  }
+}
+
+/**
+ * Creates the MCP server of a connector; connect it to a transport (e.g. StdioServerTransport).
+ * The runtime is created on the first tool call.
+ */
+export function createMcpServer(options: McpServerOptions): Server {
+  const caller = new ToolCaller(options);
+  const { connector } = options.manifest;
+  const server = new ConnectorMcpServer(
+    { name: connector.name, version: connector.version },
+    {
+      capabilities: { tools: {} },
+      instructions:
+        `${connector.title ?? connector.name}${connector.description ? `: ${connector.description}` : ''} ` +
+        'Every tool is read-only. List tools are paginated: pass next_page back as the cursor parameter until it is null.',
+    },
+    () => caller.close(),
+  );
+  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: caller.tools.map((t) => t.definition) }));
+  server.setRequestHandler(CallToolRequestSchema, (request, extra) =>
+    caller.call(request.params.name, request.params.arguments, extra.signal),
+  );
+  return server;
+}
+
+/** Runs tool calls: the runtime, the output budget, the error messages and the redaction. */
+export class ToolCaller {
+  readonly tools: OperationTool[];
+  readonly #byName: Map<string, OperationTool>;
+  readonly #options: McpServerOptions;
+  readonly #budget: number;
+  readonly #secrets: string[];
+  #runtime: Promise<Runtime> | undefined;
+
+  constructor(options: McpServerOptions) {
+    this.#options = options;
+    this.tools = buildTools(options.manifest, options.tools);
+    this.#byName = new Map(this.tools.map((t) => [t.definition.name, t]));
+    this.#budget = Math.max(MIN_MAX_OUTPUT_BYTES, options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES);
+    // Both the raw value and its JSON-escaped form are removed from anything returned.
+    const values = Object.values(options.runtimeOptions?.credentials ?? {}).filter((v) => typeof v === 'string' && v.length >= 4);
+    this.#secrets = [...new Set(values.flatMap((v) => [v, JSON.stringify(v).slice(1, -1)]))].sort((a, b) => b.length - a.length);
+  }
+
+  async call(name: string, args: Record<string, unknown> | undefined, signal?: AbortSignal): Promise<CallToolResult> {
+    const started = Date.now();
+    const tool = this.#byName.get(name);
+    let result: CallToolResult;
+    if (!tool) {
+      result = this.#error(
+        `Error [UNKNOWN_TOOL]: there is no tool "${name}".${didYouMean(name, this.#byName.keys())} Available tools: ${[...this.#byName.keys()].join(', ')}.`,
+      );
+    } else {
+      try {
+        result = await this.#run(tool, withoutNulls(args ?? {}), signal);
+      } catch (err) {
+        result = this.#error(this.#explain(err, tool));
+      }
+    }
+    const code = result.isError ? /^Error \[([A-Z_]+)\]/.exec(String((result.content[0] as { text?: string }).text))?.[1] ?? 'ERROR' : 'ok';
+    this.#options.log?.(`${name}: ${code} in ${Date.now() - started} ms`);
+    return result;
+  }
+
+  async close(): Promise<void> {
+    const runtime = this.#runtime;
+    this.#runtime = undefined;
+    if (runtime) await (await runtime.catch(() => undefined))?.close();
+  }
+
+  #getRuntime(): Promise<Runtime> {
+    if (this.#options.setupError) return Promise.reject(this.#options.setupError);
+    if (!this.#runtime) {
+      const pending = createRuntime({ ...this.#options.runtimeOptions, manifest: this.#options.manifest });
+      this.#runtime = pending;
+      // A failure is not kept: the next call tries again.
+      pending.catch(() => {
+        if (this.#runtime === pending) this.#runtime = undefined;
+      });
+    }
+    return this.#runtime;
+  }
+
+  async #run(tool: OperationTool, params: Params, signal: AbortSignal | undefined): Promise<CallToolResult> {
+    const runtime = await this.#getRuntime();
+    const execute = (p: Params) => runtime.execute({ entity: tool.entity, action: tool.action, params: p, signal });
+    if (!tool.list) {
+      const { data } = await execute(params);
+      const out: GetOutput = { record: data };
+      const text = JSON.stringify(out);
+      if (bytes(text) <= this.#budget) return this.#ok(out, text);
+      return this.#ok(
+        ...this.#truncated(
+          {},
+          data,
+          `The record is larger than this server's output budget of ${this.#budget} bytes: record_truncated holds the beginning of its JSON text (not parseable on its own).`,
+        ),
+      );
+    }
+
+    const first = await execute(params);
+    const records = first.data as unknown[];
+    const full = listOutput(records, first.meta);
+    const fullText = JSON.stringify(full);
+    const fullBytes = bytes(fullText);
+    if (fullBytes <= this.#budget) return this.#ok(full, fullText);
+
+    // Too big. Fetch the same page again with a smaller page size, so that next_page stays
+    // the API's own cursor and no record is skipped.
+    if (tool.cursorParam && tool.pageSizeParam && records.length > 1) {
+      const sizeParam = tool.pageSizeParam;
+      const minSize = Math.max(1, tool.params[sizeParam]?.minimum ?? 1);
+      let page = { records, meta: first.meta };
+      let size = Math.max(minSize, Math.min(records.length - 1, this.#fitting(records, first.meta)));
+      for (let attempt = 0; attempt < 5; attempt++) {
+        let again: Awaited<ReturnType<typeof execute>>;
+        try {
+          again = await execute({ ...params, [sizeParam]: size });
+        } catch (err) {
+          // A cursor bound to its page size (page numbers) cannot change size mid-list.
+          if (err instanceof ParameterError && err.param === sizeParam) return this.#cut(records, first.meta, tool, true);
+          throw err;
+        }
+        page = { records: again.data as unknown[], meta: again.meta };
+        const out = listOutput(page.records, page.meta);
+        out.note =
+          `This page holds ${page.records.length} of the ${records.length} records first asked for: the full page (${fullBytes} bytes) exceeded this server's output budget of ${this.#budget} bytes, ` +
+          `so it was fetched again with ${sizeParam}=${size}. next_page continues right after its last record; nothing is skipped. ` +
+          `To continue, pass ${tool.cursorParam}=next_page with ${sizeParam}=${size} to keep results within the budget.`;
+        const text = JSON.stringify(out);
+        if (bytes(text) <= this.#budget) return this.#ok(out, text);
+        if (size <= minSize) break;
+        size = Math.max(minSize, Math.min(size - 1, this.#fitting(page.records, page.meta)));
+      }
+      if (page.records.length === 1) {
+        const rest = listOutput([], page.meta);
+        return this.#ok(
+          ...this.#truncated(
+            rest,
+            page.records[0],
+            `This page was fetched with ${sizeParam}=${size}, and its only record is larger than this server's output budget of ${this.#budget} bytes: ` +
+              `record_truncated holds the beginning of its JSON text (not parseable on its own). next_page continues right after it.`,
+          ),
+        );
+      }
+      // The API ignored the smaller page size: cut the page below.
+      return this.#cut(page.records, page.meta, tool, false);
+    }
+    if (records.length === 1) {
+      return this.#ok(
+        ...this.#truncated(
+          listOutput([], first.meta),
+          records[0],
+          `The only record of this page is larger than this server's output budget of ${this.#budget} bytes: record_truncated holds the beginning of its JSON text (not parseable on its own). next_page continues right after it.`,
+        ),
+      );
+    }
+    return this.#cut(records, first.meta, tool, !(tool.cursorParam && tool.pageSizeParam));
+  }
+
+  /** Whole records from the start of the page, as many as fit; for lists that cannot be fetched in smaller pages. */
+  #cut(records: unknown[], meta: Meta, tool: OperationTool, noSmallerPages: boolean): CallToolResult {
+    const keep = this.#fitting(records, meta);
+    const left = records.length - keep;
+    const how = noSmallerPages ? 'this list cannot be fetched in smaller pages' : 'even a smaller page did not fit';
+    const skipped =
+      meta?.next_page && tool.cursorParam
+        ? ` next_page continues after the whole page, so those ${left} records are skipped by paging.`
+        : '';
+    const note = `${left} of ${records.length} records were left out to stay within this server's output budget of ${this.#budget} bytes (${how}).${skipped} Ask the user to raise the server's output budget to see them all.`;
+    const attempt = (n: number): [ListOutput, string] | undefined => {
+      const out = listOutput(records.slice(0, n), meta);
+      out.note = note.replace(`${left} of`, `${records.length - n} of`);
+      const text = JSON.stringify(out);
+      return bytes(text) <= this.#budget ? [out, text] : undefined;
+    };
+    // The estimate keeps room for the note; settle on the largest count that really fits.
+    let best: [ListOutput, string] | undefined;
+    for (let n = Math.max(1, keep); n < records.length; n++) {
+      const fit = attempt(n);
+      if (!fit) break;
+      best = fit;
+    }
+    for (let n = Math.max(1, keep) - 1; !best && n >= 1; n--) best = attempt(n);
+    if (best) return this.#ok(...best);
+    return this.#ok(
+      ...this.#truncated(listOutput([], meta), records[0], `${note} record_truncated holds the beginning of the first record's JSON text (not parseable on its own).`),
+    );
+  }
+
+  /** How many leading records fit in the budget, leaving room for the envelope and a note. */
+  #fitting(records: unknown[], meta: Meta): number {
+    let used = bytes(JSON.stringify(listOutput([], meta))) + NOTE_ROOM;
+    let n = 0;
+    for (const r of records) {
+      used += bytes(JSON.stringify(r)) + 1;
+      if (used > this.#budget) break;
+      n++;
+    }
+    return n;
+  }
+
+  /** `out` plus the beginning of `value`'s JSON as a string field, the longest prefix that fits. */
+  #truncated<T extends Output>(out: T, value: unknown, note: string): [T, string] {
+    const json = JSON.stringify(value) ?? 'null';
+    const make = (n: number) => {
+      const o = { ...out, record_truncated: json.slice(0, n), note: `${note} It was cut after ${n} of ${json.length} characters.` };
+      return [o, JSON.stringify(o)] as [T, string];
+    };
+    let lo = 0;
+    let hi = json.length;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (bytes(make(mid)[1]) <= this.#budget) lo = mid;
+      else hi = mid - 1;
+    }
+    return make(lo);
+  }
+
+  #ok(out: Output, text: string): CallToolResult {
+    const clean = this.#redact(text);
+    let structured = out as Record<string, unknown>;
+    if (clean !== text) {
+      try {
+        structured = JSON.parse(clean) as Record<string, unknown>;
+      } catch {
+        structured = {};
+      }
+    }
+    return { content: [{ type: 'text', text: clean }], structuredContent: structured };
+  }
+
+  #error(message: string): CallToolResult {
+    return { content: [{ type: 'text', text: this.#redact(message) }], isError: true };
+  }
+
+  #redact(text: string): string {
+    let out = text;
+    for (const secret of this.#secrets) if (out.includes(secret)) out = out.split(secret).join('[redacted]');
+    return out;
+  }
+
+  /** An error as a message that names the problem and what to do about it. */
+  #explain(err: unknown, tool: OperationTool): string {
+    if (!isConnectorError(err)) return `Error [INTERNAL]: ${err instanceof Error ? err.message : String(err)}`;
+    const head = `Error [${err.code}]: ${err.message}`;
+    const envs = credentialEnvs(this.#options.manifest);
+    if (err instanceof ParameterError) return `${head} ${tool.definition.name} takes: ${describeParams(tool.params)}.`;
+    if (err instanceof ConfigurationError) {
+      return envs.length
+        ? `${head} Set ${envs.join(' and ')} in the environment of this MCP server (the "env" of its entry in the client's configuration) and restart it.`
+        : `${head} Fix the configuration of this MCP server and restart it.`;
+    }
+    if (err instanceof AuthenticationError) {
+      const where = envs.length ? `the ${envs.join(' / ')} environment variable of this MCP server` : "this MCP server's credential";
+      return `${head} Check the token in ${where}: it is missing a part, wrong, expired or revoked. Fix it and restart the server.`;
+    }
+    if (err instanceof PermissionError) return head;
+    if (err instanceof NotFoundError) {
+      const lister = [...this.#byName.values()].find((t) => t.entity === tool.entity && t.list && t !== tool);
+      return `${head}${lister ? ` ${lister.definition.name} lists the records that exist.` : ''}`;
+    }
+    if (err instanceof RateLimitError) {
+      const when = err.resetAt
+        ? `Retry after ${err.resetAt.toISOString()} (in about ${Math.max(0, Math.ceil((err.resetAt.getTime() - Date.now()) / 1000))} s).`
+        : 'Retry in about a minute.';
+      return `${head} ${when}`;
+    }
+    if (err instanceof TimeoutError || err instanceof NetworkError || err instanceof ServerError) {
+      return `${head} This is likely temporary: retry the same call in a little while.`;
+    }
+    if (err instanceof UnknownOperationError) return `${head} Available tools: ${[...this.#byName.keys()].join(', ')}.`;
+    if (err.resumeCursor && tool.cursorParam) return `${head} Continue with ${tool.cursorParam}=${JSON.stringify(err.resumeCursor)}.`;
+    return head;
+  }
+}
+
+type Meta = { next_page: string | null; total_count?: number } | undefined;
+
+/** Room kept for a note when estimating how many records fit. */
+const NOTE_ROOM = 700;
+
+function listOutput(records: unknown[], meta: Meta): ListOutput {
+  const out: ListOutput = { records, next_page: meta?.next_page ?? null };
+  if (meta?.total_count !== undefined) out.total_count = meta.total_count;
+  return out;
+}
+
+/** Agents often send null for an argument they mean to leave out. */
+function withoutNulls(args: Record<string, unknown>): Params {
+  const out: Params = {};
+  for (const [k, v] of Object.entries(args)) if (v !== null) out[k] = v;
+  return out;
+}
+
+/** The environment variables the manifest reads its credentials from. */
+function credentialEnvs(manifest: Manifest): string[] {
+  return Object.values(manifest.auth.credentials)
+    .map((c) => c.env)
+    .filter((e): e is string => typeof e === 'string' && e !== '');
+}
