@@ -135,9 +135,9 @@ describe('errors reach the caller typed, actionable and without secrets', () => 
     const hang = await startServer(() => {
       /* never answers */
     });
-    const rt = await createRuntime({ baseUrl: hang.url, credentials: { access_token: SECRET }, timeoutMs: 150 });
+    const rt = await createRuntime({ baseUrl: hang.url, credentials: { access_token: SECRET }, timeoutMs: 150, retry: { baseDelayMs: 1 } });
     try {
-      await assert.rejects(rt.execute({ entity: 'tags', action: 'list' }), (err: unknown) => err instanceof TimeoutError && /150 ms/.test(err.message));
+      await assert.rejects(rt.execute({ entity: 'tags', action: 'list' }), (err: unknown) => err instanceof TimeoutError && /150 ms/.test(err.message) && err.attempts === 5);
       const controller = new AbortController();
       setTimeout(() => controller.abort(), 50);
       await assert.rejects(rt.execute({ entity: 'tags', action: 'list', signal: controller.signal, timeoutMs: 5000 }), (err: unknown) => {
@@ -149,7 +149,7 @@ describe('errors reach the caller typed, actionable and without secrets', () => 
       await rt.close();
       await hang.close();
     }
-    const refused = await createRuntime({ baseUrl: 'http://127.0.0.1:9', credentials: { access_token: SECRET } });
+    const refused = await createRuntime({ baseUrl: 'http://127.0.0.1:9', credentials: { access_token: SECRET }, retry: { baseDelayMs: 1 } });
     try {
       await assert.rejects(refused.execute({ entity: 'tags', action: 'list' }), (err: unknown) => err instanceof NetworkError && /ECONNREFUSED/.test(err.message));
     } finally {
@@ -162,7 +162,7 @@ describe('errors reach the caller typed, actionable and without secrets', () => 
       if (url.pathname === '/tags') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"type":"list","data":[{"id"');
       sendJson(res, 200, { type: 'team.list', squads: [] });
     });
-    const rt = await createRuntime({ baseUrl: odd.url, credentials: { access_token: 'x' } });
+    const rt = await createRuntime({ baseUrl: odd.url, credentials: { access_token: 'x' }, retry: { baseDelayMs: 1 } });
     try {
       await assert.rejects(rt.execute({ entity: 'tags', action: 'list' }), (err: unknown) => err instanceof ResponseError && /not JSON/.test(err.message));
       await assert.rejects(rt.execute({ entity: 'teams', action: 'list' }), (err: unknown) => err instanceof ResponseError && /records array at "teams"/.test(err.message));

@@ -42,15 +42,20 @@ export function tokenHint(manifest: Manifest): string {
   return env ? `${env} or --token` : '--token';
 }
 
+/** Runtime options of one run: the manifest, credentials from flags or environment, and the connection flags. */
 export function runtimeOptions(manifest: Manifest, values: Values, env: NodeJS.ProcessEnv): RuntimeOptions {
-  const options: RuntimeOptions = { manifest, credentials: credentialsFrom(manifest, values, env) };
+  return { ...connectionOptions(values, manifest), manifest, credentials: credentialsFrom(manifest, values, env) };
+}
+
+/** What the flags say about where and how to connect; the same for every credential set (serve uses it per instance). */
+export function connectionOptions(values: Values, manifest?: Manifest): Omit<RuntimeOptions, 'manifest' | 'credentials'> {
+  const options: Omit<RuntimeOptions, 'manifest' | 'credentials'> = {};
   if (typeof values['base-url'] === 'string') options.baseUrl = values['base-url'];
   if (typeof values.region === 'string') options.region = values.region;
   if (typeof values['api-version'] === 'string') options.apiVersion = values['api-version'];
   const timeout = number(values, 'timeout');
   if (timeout !== undefined) options.timeoutMs = timeout;
   const retries = number(values, 'max-retries');
-  if (retries !== undefined) options.retry = { limit: retries, serverErrorLimit: Math.min(retries, manifest.retry?.server_error_limit ?? retries) };
+  if (retries !== undefined) options.retry = { limit: retries, serverErrorLimit: Math.min(retries, manifest?.retry?.server_error_limit ?? retries) };
   return options;
 }
-

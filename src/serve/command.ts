@@ -1,5 +1,5 @@
 import { UsageError } from '../cli/exit-codes.js';
-import { number, type Values } from '../cli/context.js';
+import { connectionOptions, number, type Values } from '../cli/context.js';
 import type { HostCommand } from '../cli/main.js';
 import { loadManifest } from '../manifest/load.js';
 import type { Manifest } from '../manifest/types.js';
@@ -48,14 +48,6 @@ export const serveCommand: HostCommand = {
 };
 
 function operatorOptions(values: Values): Omit<RuntimeOptions, 'manifest' | 'credentials'> {
-  const out: Omit<RuntimeOptions, 'manifest' | 'credentials'> = {};
-  if (typeof values['base-url'] === 'string') out.baseUrl = values['base-url'];
-  if (typeof values.region === 'string') out.region = values.region;
-  if (typeof values['api-version'] === 'string') out.apiVersion = values['api-version'];
-  const timeout = number(values, 'timeout');
-  if (timeout !== undefined) out.timeoutMs = timeout;
-  const retries = number(values, 'max-retries');
-  if (retries !== undefined) out.retry = { limit: retries };
   if (values.token !== undefined) throw new UsageError('serve takes credentials per instance (auth_config), not --token.');
-  return out;
+  return connectionOptions(values);
 }
