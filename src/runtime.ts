@@ -2,7 +2,7 @@ import { inspect } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import type { Dispatcher } from 'undici';
 import { buildBaseHeaders, checkCredentials, manifestRetry, resolveBaseUrl } from './config.js';
-import { isConnectorError, PaginationError, ParameterError, ResponseError, UnknownOperationError } from './errors.js';
+import { ConfigurationError, isConnectorError, PaginationError, ParameterError, ResponseError, UnknownOperationError } from './errors.js';
 import { loadWithCompiled } from './manifest/compiled.js';
 import type { JsonSchema, Manifest } from './manifest/types.js';
 import type { RecordValidator } from './response/validate.js';
@@ -192,7 +192,8 @@ export async function createRuntime<Ops extends OperationMap = UntypedOperations
 function validationMode(option: RuntimeOptions['validateResponses']): 'off' | 'warn' | 'strict' {
   if (option === true) return 'strict';
   if (option === false || option === undefined) return 'off';
-  return option;
+  if (option === 'off' || option === 'warn' || option === 'strict') return option;
+  throw new ConfigurationError(`validateResponses must be 'off', 'warn' or 'strict', got ${JSON.stringify(option)}.`);
 }
 
 // undici takes longer to load than the rest of the engine: it is loaded on the first request.
