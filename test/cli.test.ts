@@ -88,6 +88,17 @@ describe('intercom-connector, the real binary against the sandbox', () => {
     assert.deepEqual(got, ids(360));
   });
 
+  it('--limit inside the first page resumes at the next record too', async () => {
+    const first = await cli(['execute', 'contacts', 'list', ...base, '--limit', '3'], env);
+    const token = /--starting-after '([^']+)'/.exec(first.stderr)?.[1];
+    assert.ok(token, first.stderr);
+    const rest = await cli(['execute', 'contacts', 'list', ...base, '--limit', '4', '--starting-after', token], env);
+    const got = [...first.stdout, ...rest.stdout].join('').trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id);
+    assert.deepEqual(got, ids(7));
+    const all = await cli(['execute', 'teams', 'list', ...base, '--limit', '100'], env);
+    assert.equal(all.stderr, '', 'a limit past the end says nothing');
+  });
+
   it('--format json streams a valid array, --format table is for people', async () => {
     const json = await cli(['execute', 'companies', 'list', ...base, '--all', '--format', 'json', '--param', 'per_page=50'], env);
     assert.equal((JSON.parse(json.stdout) as unknown[]).length, sandbox.dataset.companies.length);

@@ -242,12 +242,15 @@ async function stream(
   let position = { cursor: call.start, skip: call.skip };
   let first = true;
   const stopAt = call.limit ?? Number.POSITIVE_INFINITY;
+  // Whether records remain after `position` (unknown before the first page: assume so).
+  let more = true;
   const finish = async (code: number, why: string | undefined) => {
     await writer.end();
     progress.done();
     if (why) {
       const token = encodeResume(position.cursor, position.skip);
-      io.stderr.write(`${why} after ${printed} records. ${token === null ? 'Nothing is left.' : `Resume with: --starting-after '${token}'`}\n`);
+      const next = !more ? 'Nothing is left.' : token === null ? 'Run it again to start over.' : `Resume with: --starting-after '${token}'`;
+      io.stderr.write(`${why} after ${printed} records. ${next}\n`);
     }
     return code;
   };
@@ -260,10 +263,12 @@ async function stream(
       const batch = page.data.slice(offset, offset + room);
       await writer.records(batch);
       printed += batch.length;
-      position = offset + batch.length < page.data.length ? { cursor: page.cursor, skip: offset + batch.length } : { cursor: page.meta.next_page, skip: 0 };
+      const restOfPage = offset + batch.length < page.data.length;
+      position = restOfPage ? { cursor: page.cursor, skip: offset + batch.length } : { cursor: page.meta.next_page, skip: 0 };
+      more = restOfPage || page.meta.next_page !== null;
       progress.page(batch.length, page.meta.total_count);
       if (io.interrupt.aborted) return await finish(EXIT_INTERRUPTED, 'Interrupted');
-      if (printed >= stopAt) return await finish(0, position.cursor === null ? undefined : 'Stopped at --limit');
+      if (printed >= stopAt) return await finish(0, more ? 'Stopped at --limit' : undefined);
     }
     return await finish(0, undefined);
   } catch (err) {
