@@ -19,7 +19,7 @@ const CONNECTIONS = Number(values.connections);
 const API_KEY = 'bench-key';
 const CONTACT_ID_INDEX = 7;
 
-const sandbox = await startChild('sandbox/main.ts', ['--port', '0', '--records', '1000']);
+const sandbox = await startChild('bin/intercom-connector.js', ['sandbox', '--port', '0', '--records', '1000']);
 const dir = await mkdtemp(join(tmpdir(), 'bench-server-'));
 process.env.CONNECTOR_API_KEYS = API_KEY;
 const server = await startChild('bin/intercom-connector.js', ['serve', '--port', '0', '--db', join(dir, 'c.db'), '--base-url', sandbox.url], 'stderr');

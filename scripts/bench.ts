@@ -43,7 +43,7 @@ async function timeRun(client: BenchClient): Promise<number> {
 }
 
 log(`Starting the sandbox with ${RECORDS} contacts in a child process...`);
-const sandbox = await startChild('sandbox/main.ts', ['--port', '0', '--records', String(RECORDS)]);
+const sandbox = await startChild('bin/intercom-connector.js', ['sandbox', '--port', '0', '--records', String(RECORDS)]);
 const results: Record<string, number[]> = {};
 try {
   const clients = [rawUndici(sandbox.url, TOKEN), await engine(sandbox.url, TOKEN), await engine(sandbox.url, TOKEN, 'warn'), intercomClient(sandbox.url, TOKEN)];
@@ -80,7 +80,7 @@ try {
 log(`Peak RSS: paginating ${RECORDS} and ${BIG} contacts in fresh processes...`);
 const memory: Record<number, number> = {};
 for (const n of [RECORDS, BIG]) {
-  const sb = await startChild('sandbox/main.ts', ['--port', '0', '--records', String(n)]);
+  const sb = await startChild('bin/intercom-connector.js', ['sandbox', '--port', '0', '--records', String(n)]);
   try {
     memory[n] = (await runChild<{ peakRssMb: number }>('scripts/bench/memory.ts', [sb.url, TOKEN, String(n)])).peakRssMb;
   } finally {

@@ -15,30 +15,49 @@ export function manifestRetry(manifest: Manifest): RetryOptions | undefined {
   };
 }
 
-/** Returns the secret values, after checking every required credential is there. */
-export function checkCredentials(manifest: Manifest, given: Record<string, string>): string[] {
+/** What is wrong with a set of credentials, in words for any host; undefined when nothing is. */
+export interface CredentialIssue {
+  name: string;
+  kind: 'unknown' | 'missing' | 'type';
+  message: string;
+}
+
+/** The first problem of `given` against the manifest's credentials: unknown, missing or not a string. */
+export function credentialIssue(manifest: Manifest, given: Record<string, unknown>): CredentialIssue | undefined {
   const declared = manifest.auth.credentials;
   for (const name of Object.keys(given)) {
     if (!(name in declared)) {
-      throw new ConfigurationError(
-        `Unknown credential "${name}" for connector ${manifest.connector.name}. It takes: ${Object.keys(declared).join(', ') || 'none'}.`,
-      );
+      const takes = Object.keys(declared).join(', ') || 'none';
+      return { name, kind: 'unknown', message: `Unknown credential "${name}" for connector ${manifest.connector.name}. It takes: ${takes}.` };
     }
   }
-  const secrets: string[] = [];
   for (const [name, spec] of Object.entries(declared)) {
     const value = given[name];
-    const needed = spec.required !== false || name === manifest.auth.credential;
-    if ((value === undefined || value === '') && needed) {
-      const env = spec.env ? ` (hosts such as the CLI read it from ${spec.env})` : '';
-      throw new ConfigurationError(
-        `Missing credential "${name}"${spec.description ? ` (${spec.description})` : ''}. Pass createRuntime({ credentials: { ${name}: '...' } })${env}.`,
-      );
-    }
     if (value !== undefined && typeof value !== 'string') {
-      throw new ConfigurationError(`Credential "${name}" must be a string, got ${typeof value}.`);
+      return { name, kind: 'type', message: `Credential "${name}" must be a non-empty string, got ${typeof value}.` };
     }
-    if (typeof value === 'string' && value.length > 0 && spec.secret !== false) secrets.push(value);
+    if ((value === undefined || value === '') && (spec.required !== false || name === manifest.auth.credential)) {
+      return { name, kind: 'missing', message: `Missing credential "${name}"${spec.description ? ` (${spec.description})` : ''}.` };
+    }
+  }
+  return undefined;
+}
+
+/** Returns the secret values, after checking every required credential is there. */
+export function checkCredentials(manifest: Manifest, given: Record<string, string>): string[] {
+  const issue = credentialIssue(manifest, given);
+  if (issue) {
+    const spec = manifest.auth.credentials[issue.name];
+    const hint =
+      issue.kind === 'missing'
+        ? ` Pass createRuntime({ credentials: { ${issue.name}: '...' } })${spec?.env ? ` (hosts such as the CLI read it from ${spec.env})` : ''}.`
+        : '';
+    throw new ConfigurationError(issue.message + hint);
+  }
+  const secrets: string[] = [];
+  for (const [name, spec] of Object.entries(manifest.auth.credentials)) {
+    const value = given[name];
+    if (value && spec.secret !== false) secrets.push(value);
   }
   return secrets;
 }

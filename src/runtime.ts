@@ -21,8 +21,7 @@ import type {
 } from './operations.js';
 import { compilePlans, type OperationPlan, type Plans } from './plan/compile.js';
 import { buildHeaders, buildTarget } from './request/build.js';
-import { compileErrorFactory, type HttpErrorFactory } from './response/http-error.js';
-import { compileGetter } from './response/path.js';
+import { compileErrorFactory, compileRequestId, type HttpErrorFactory } from './response/http-error.js';
 import { didYouMean } from './suggest.js';
 import { debugFromEnvironment } from './transport/diagnostics.js';
 import { exchange, type ExchangeContext } from './transport/exchange.js';
@@ -104,6 +103,13 @@ export interface RequestOptions extends CallOptions {
    * At most one page ahead, paced by the rate limiter like any request.
    */
   prefetch?: boolean;
+}
+
+/** The cursor a list starts from: the one the caller passed, else null (the first page). */
+function startCursor(plan: OperationPlan, params: Record<string, unknown> | undefined): string | null {
+  const name = plan.pagination?.cursorParam;
+  const value = name ? params?.[name] : undefined;
+  return typeof value === 'string' ? value : null;
 }
 
 function listMeta(page: Page): ListMeta {
@@ -235,7 +241,6 @@ class ConnectorRuntime {
     this.#retryLayers = [manifestRetry(manifest), options.retry];
     this.#retry = mergeRetry(...this.#retryLayers);
     this.#ownsDispatcher = options.dispatcher === undefined;
-    const requestId = manifest.errors.request_id ? compileGetter(manifest.errors.request_id) : () => undefined;
     const connectTimeout = options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs;
     this.#exchange = {
       dispatcher: options.dispatcher,
@@ -247,10 +252,7 @@ class ConnectorRuntime {
       maxResponseBytes: options.maxResponseBytes ?? DEFAULTS.maxResponseBytes,
       resetHeader: manifest.errors.rate_limit?.reset?.toLowerCase(),
       redact,
-      requestIdOf: (body) => {
-        const id = requestId(body);
-        return typeof id === 'string' ? id : undefined;
-      },
+      requestIdOf: compileRequestId(manifest.errors),
     };
     this.#httpError = compileErrorFactory(manifest.errors, redact);
     this.#strict = validate === 'strict';
@@ -277,7 +279,7 @@ class ConnectorRuntime {
     const prefetch = req.prefetch !== false;
     const params = { ...req.params };
     const seen = new Set<string>();
-    let cursor = strategy.cursorParam && typeof params[strategy.cursorParam] === 'string' ? (params[strategy.cursorParam] as string) : null;
+    let cursor = startCursor(plan, params);
     // The next page, requested while this one is parsed or consumed: never more than one ahead.
     let ahead: Inflight | undefined;
     try {
@@ -374,8 +376,7 @@ class ConnectorRuntime {
       }
     }
     const generator = records() as Paginator<Record<string, unknown>>;
-    const initial = req.params?.[this.#plan(req).pagination?.cursorParam ?? ''];
-    state.checkpoint = typeof initial === 'string' ? initial : null;
+    state.checkpoint = startCursor(this.#plan(req), req.params);
     Object.defineProperty(generator, 'checkpoint', { get: () => state.checkpoint, enumerable: true });
     return generator;
   }

@@ -8,6 +8,7 @@ import {
   type ApiErrorDetail,
 } from '../errors.js';
 import type { ErrorSpec } from '../manifest/types.js';
+import { header } from '../transport/headers.js';
 import { compileGetter, type Getter } from './path.js';
 
 export interface ErrorContext {
@@ -29,16 +30,25 @@ export type HttpErrorFactory = (
   ctx: ErrorContext,
 ) => HttpError;
 
+/** Finds the API's request id in an error body, where the manifest says it is. */
+export function compileRequestId(spec: ErrorSpec): (body: unknown) => string | undefined {
+  if (!spec.request_id) return () => undefined;
+  const at = compileGetter(spec.request_id);
+  return (body) => {
+    const id = at(body);
+    return typeof id === 'string' && id !== '' ? id : undefined;
+  };
+}
+
 export function compileErrorFactory(spec: ErrorSpec, redact: (s: string) => string): HttpErrorFactory {
-  const requestIdAt: Getter | undefined = spec.request_id ? compileGetter(spec.request_id) : undefined;
+  const requestIdOf = compileRequestId(spec);
   const listAt: Getter | undefined = spec.list ? compileGetter(spec.list) : undefined;
   const codeKey = spec.code ?? 'code';
   const messageKey = spec.message ?? 'message';
   const resetHeader = spec.rate_limit?.reset?.toLowerCase();
 
   return (status, body, headers, ctx) => {
-    const rawId = requestIdAt?.(body);
-    const requestId = typeof rawId === 'string' && rawId ? rawId : undefined;
+    const requestId = requestIdOf(body);
     const details: ApiErrorDetail[] = [];
     const list = listAt?.(body);
     if (Array.isArray(list)) {
@@ -73,7 +83,7 @@ export function compileErrorFactory(spec: ErrorSpec, redact: (s: string) => stri
       return new NotFoundError('NOT_FOUND', `${where}: ${what} (${api}). Check the id, and that it belongs to this workspace and region.`, extra);
     }
     if (status === 429) {
-      const reset = resetHeader ? Number(first(headers[resetHeader])) : NaN;
+      const reset = resetHeader ? Number(header(headers, resetHeader)) : NaN;
       const resetAt = Number.isFinite(reset) && reset > 0 ? new Date(reset * 1000) : undefined;
       const err = new RateLimitError(
         'RATE_LIMITED',
@@ -84,7 +94,7 @@ export function compileErrorFactory(spec: ErrorSpec, redact: (s: string) => stri
       return err;
     }
     if (status >= 300 && status < 400) {
-      const location = first(headers.location);
+      const location = header(headers, 'location');
       const host = location && URL.canParse(location) ? ` to ${new URL(location).host}` : '';
       return new HttpError(
         'HTTP_ERROR',
@@ -99,6 +109,3 @@ export function compileErrorFactory(spec: ErrorSpec, redact: (s: string) => stri
   };
 }
 
-function first(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v;
-}

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { credentialIssue } from '../config.js';
 import { ConfigurationError, ParameterError } from '../errors.js';
 import type { Manifest } from '../manifest/types.js';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../runtime.js';
@@ -102,16 +103,6 @@ function visible(i: Omit<StoredInstance, 'sealed_auth'>): PublicInstance {
 
 /** auth_config must hold exactly the manifest's credentials, as strings. */
 function checkAuthConfig(manifest: Manifest, auth: Record<string, unknown>): void {
-  const declared = manifest.auth.credentials;
-  for (const [name, value] of Object.entries(auth)) {
-    if (!(name in declared)) {
-      throw new ParameterError(`auth_config has an unknown field "${name}"; ${manifest.connector.name} takes: ${Object.keys(declared).join(', ') || 'nothing'}.`, name);
-    }
-    if (typeof value !== 'string' || value === '') throw new ParameterError(`auth_config.${name} must be a non-empty string.`, name);
-  }
-  for (const [name, spec] of Object.entries(declared)) {
-    if ((spec.required !== false || name === manifest.auth.credential) && auth[name] === undefined) {
-      throw new ParameterError(`auth_config.${name} is required${spec.description ? ` (${spec.description})` : ''}.`, name);
-    }
-  }
+  const issue = credentialIssue(manifest, auth);
+  if (issue) throw new ParameterError(`auth_config: ${issue.message}`, issue.name);
 }

@@ -1,3 +1,4 @@
+import { header, type Headers } from './headers.js';
 import { sleep } from './sleep.js';
 
 export interface RateLimitHeaders {
@@ -55,10 +56,10 @@ export class RateLimiter {
   }
 
   /** Learns the window's state from an answer's headers. */
-  update(headers: Record<string, string | string[] | undefined>): void {
+  update(headers: Headers): void {
     if (!this.remainingHeader || !this.resetHeader) return;
-    const remaining = Number(first(headers[this.remainingHeader]));
-    const reset = Number(first(headers[this.resetHeader]));
+    const remaining = Number(header(headers, this.remainingHeader));
+    const reset = Number(header(headers, this.resetHeader));
     if (!Number.isFinite(remaining) || !Number.isFinite(reset)) return;
     const resetAt = reset * 1000;
     if (resetAt > this.resetAt) {
@@ -71,6 +72,3 @@ export class RateLimiter {
   }
 }
 
-function first(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v;
-}

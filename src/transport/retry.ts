@@ -1,3 +1,4 @@
+import { header, type Headers } from './headers.js';
 import { AbortedError, isConnectorError, NetworkError, ResponseError, TimeoutError } from '../errors.js';
 
 /** When and how long to retry. Every field has a default a user would expect. */
@@ -57,13 +58,6 @@ export function shouldRetry(method: string, outcome: { status: number } | { erro
   if (err instanceof AbortedError || !isConnectorError(err)) return false;
   if (err instanceof ResponseError) return err.code === 'INVALID_RESPONSE';
   return err instanceof TimeoutError || err instanceof NetworkError;
-}
-
-type Headers = Record<string, string | string[] | undefined>;
-
-function header(headers: Headers, name: string): string | undefined {
-  const v = headers[name];
-  return Array.isArray(v) ? v[0] : v;
 }
 
 /**

@@ -44,8 +44,6 @@ export async function send(dispatcher: Dispatcher, req: OutgoingRequest, maxByte
       method: req.method,
       headers: req.headers,
       signal: controller.signal,
-      headersTimeout: req.timeoutMs,
-      bodyTimeout: req.timeoutMs,
     });
     const declared = Number(res.headers['content-length']);
     if (declared > maxBytes) throw tooLarge(req, res.statusCode, maxBytes, `declares ${declared} bytes`);
