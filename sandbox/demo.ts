@@ -1,4 +1,5 @@
 import { createRuntime, type Runtime } from '../src/index.js';
+import { primaryCredential } from '../src/auth/choose.js';
 import { loadManifest } from '../src/manifest/load.js';
 import { DEFAULT_MANIFEST } from '../src/runtime.js';
 import { startSandbox, type Sandbox } from './server.js';
@@ -18,7 +19,7 @@ interface Row {
  */
 export async function runDemo(out: (line: string) => void = console.log, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const manifest = await loadManifest(DEFAULT_MANIFEST);
-  const credential = manifest.auth.credential!;
+  const credential = primaryCredential(manifest)!;
   const envName = manifest.auth.credentials[credential]?.env;
   const realToken = envName ? env[envName] : undefined;
 

@@ -1,82 +1,55 @@
+import { compileTemplate } from './auth/template.js';
 import { ConfigurationError } from './errors.js';
 import type { Manifest } from './manifest/types.js';
-import type { RetryOptions } from './transport/retry.js';
-
-/** The retry options the manifest declares, in the runtime's terms. */
-export function manifestRetry(manifest: Manifest): RetryOptions | undefined {
-  const r = manifest.retry;
-  if (!r) return undefined;
-  return {
-    limit: r.limit,
-    maxWaitMs: r.max_wait_ms,
-    baseDelayMs: r.base_delay_ms,
-    statuses: r.statuses,
-    serverErrorLimit: r.server_error_limit,
-  };
-}
-
-/** What is wrong with a set of credentials, in words for any host; undefined when nothing is. */
-export interface CredentialIssue {
-  name: string;
-  kind: 'unknown' | 'missing' | 'type';
-  message: string;
-}
-
-/** The first problem of `given` against the manifest's credentials: unknown, missing or not a string. */
-export function credentialIssue(manifest: Manifest, given: Record<string, unknown>): CredentialIssue | undefined {
-  const declared = manifest.auth.credentials;
-  for (const name of Object.keys(given)) {
-    if (!(name in declared)) {
-      const takes = Object.keys(declared).join(', ') || 'none';
-      return { name, kind: 'unknown', message: `Unknown credential "${name}" for connector ${manifest.connector.name}. It takes: ${takes}.` };
-    }
-  }
-  for (const [name, spec] of Object.entries(declared)) {
-    const value = given[name];
-    if (value !== undefined && typeof value !== 'string') {
-      return { name, kind: 'type', message: `Credential "${name}" must be a non-empty string, got ${typeof value}.` };
-    }
-    if ((value === undefined || value === '') && (spec.required !== false || name === manifest.auth.credential)) {
-      return { name, kind: 'missing', message: `Missing credential "${name}"${spec.description ? ` (${spec.description})` : ''}.` };
-    }
-  }
-  return undefined;
-}
-
-/** Returns the secret values, after checking every required credential is there. */
-export function checkCredentials(manifest: Manifest, given: Record<string, string>): string[] {
-  const issue = credentialIssue(manifest, given);
-  if (issue) {
-    const spec = manifest.auth.credentials[issue.name];
-    const hint =
-      issue.kind === 'missing'
-        ? ` Pass createRuntime({ credentials: { ${issue.name}: '...' } })${spec?.env ? ` (hosts such as the CLI read it from ${spec.env})` : ''}.`
-        : '';
-    throw new ConfigurationError(issue.message + hint);
-  }
-  const secrets: string[] = [];
-  for (const [name, spec] of Object.entries(manifest.auth.credentials)) {
-    const value = given[name];
-    if (value && spec.secret !== false) secrets.push(value);
-  }
-  return secrets;
-}
 
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+/** One DNS label: a value cannot add a dot, a slash or a port, so it cannot change which host is called. */
+export const DEFAULT_VARIABLE_PATTERN = '^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$';
+
+/** The values of the manifest's server variables: given, else their defaults; each checked. */
+export function serverVariables(manifest: Manifest, given: Record<string, string> = {}): Record<string, string> {
+  const declared = manifest.server.variables ?? {};
+  for (const name of Object.keys(given)) {
+    if (!Object.hasOwn(declared, name)) {
+      const names = Object.keys(declared);
+      throw new ConfigurationError(`Unknown configuration value "${name}" for connector ${manifest.connector.name}. ${names.length ? `It takes: ${names.join(', ')}.` : 'It takes none.'}`);
+    }
+  }
+  const values: Record<string, string> = Object.create(null);
+  for (const [name, spec] of Object.entries(declared)) {
+    const value = given[name] ?? spec.default;
+    const from = spec.env ? ` (hosts read it from ${spec.env})` : '';
+    if (value === undefined || value === '') {
+      throw new ConfigurationError(`Missing configuration value "${name}"${spec.description ? ` (${spec.description})` : ''}: pass createRuntime({ config: { ${name}: '...' } })${from}.`);
+    }
+    if (typeof value !== 'string') throw new ConfigurationError(`Configuration value "${name}" must be a string.`);
+    if (spec.enum && !spec.enum.includes(value)) {
+      throw new ConfigurationError(`Configuration value "${name}" must be one of ${spec.enum.map((v) => JSON.stringify(v)).join(', ')}, got ${JSON.stringify(value)}.`);
+    }
+    if (!new RegExp(spec.pattern ?? DEFAULT_VARIABLE_PATTERN, 'u').test(value)) {
+      throw new ConfigurationError(
+        `Configuration value "${name}" ${JSON.stringify(value.slice(0, 80))} is not valid: it must match ${spec.pattern ?? 'one DNS label (letters, digits and "-")'}${spec.description ? ` (${spec.description})` : ''}.`,
+      );
+    }
+    values[name] = value;
+  }
+  return values;
+}
 
 /**
- * The base URL to call: `baseUrl`, else the `region`'s, else the manifest's. Plain http is
- * refused except on loopback (a local sandbox) or with `allowInsecureHttp`, since the
- * token would travel in clear.
+ * The base URL to call: `baseUrl`, else the `region`'s, else the manifest's, with server
+ * variables filled in. Plain http is refused except on loopback (a local sandbox) or with
+ * `allowInsecureHttp`, since the credential would travel in clear.
  */
 export function resolveBaseUrl(
   manifest: Manifest,
   options: { baseUrl?: string; region?: string; allowInsecureHttp?: boolean },
+  variables: Record<string, string>,
 ): URL {
   let raw = manifest.server.base_url;
   if (options.baseUrl !== undefined) raw = options.baseUrl;
   else if (options.region !== undefined) {
-    const url = manifest.server.regions?.[options.region];
+    const url = Object.hasOwn(manifest.server.regions ?? {}, options.region) ? manifest.server.regions![options.region] : undefined;
     if (!url) {
       const regions = Object.keys(manifest.server.regions ?? {});
       throw new ConfigurationError(
@@ -85,6 +58,7 @@ export function resolveBaseUrl(
     }
     raw = url;
   }
+  if (options.baseUrl === undefined) raw = compileTemplate(raw).fill(variables);
   let url: URL;
   try {
     url = new URL(raw);
@@ -105,10 +79,11 @@ export function resolveBaseUrl(
   return url;
 }
 
-/** Headers sent on every request, the credential's last; built once per runtime. */
+/** Headers sent on every request (auth is added per request); built once per runtime. */
 export function buildBaseHeaders(
   manifest: Manifest,
-  options: { apiVersion?: string; headers?: Record<string, string>; credentials?: Record<string, string> },
+  options: { apiVersion?: string; headers?: Record<string, string> },
+  authHeaders: readonly string[],
 ): Record<string, string> {
   // Lower-case names so that a caller's override replaces, not duplicates, a manifest header.
   const headers: Record<string, string> = {
@@ -120,9 +95,9 @@ export function buildBaseHeaders(
     throw new ConfigurationError(`Connector ${manifest.connector.name} declares no api_version; remove the apiVersion option.`);
   }
   for (const [k, v] of Object.entries(options.headers ?? {})) {
-    if (k.toLowerCase() === 'authorization') throw new ConfigurationError('Pass the token in credentials, not in headers.');
-    headers[k.toLowerCase()] = v;
+    const name = k.toLowerCase();
+    if (name === 'authorization' || authHeaders.includes(name)) throw new ConfigurationError(`Pass credentials in credentials, not in headers (${k}).`);
+    headers[name] = v;
   }
-  if (manifest.auth.type === 'bearer') headers.authorization = `Bearer ${options.credentials![manifest.auth.credential!]}`;
   return headers;
 }

@@ -142,10 +142,15 @@ export class RateLimitError extends HttpError {
 /** 5xx: the API failed; usually worth retrying later. */
 export class ServerError extends HttpError {}
 
-/** No answer in time. */
+/** 409: the request conflicts with the state of a record (it exists already, it changed meanwhile). */
+export class ConflictError extends HttpError {}
+
+/** No answer in time. `beforeSending`: the connection was never made, so nothing reached the API. */
 export class TimeoutError extends ConnectorError {
-  constructor(message: string, cause?: unknown) {
+  readonly beforeSending: boolean;
+  constructor(message: string, cause?: unknown, beforeSending = false) {
     super('TIMEOUT', message, { cause });
+    this.beforeSending = beforeSending;
   }
 }
 
@@ -156,10 +161,12 @@ export class AbortedError extends ConnectorError {
   }
 }
 
-/** The connection failed (refused, reset, DNS...). */
+/** The connection failed (refused, reset, DNS...). `beforeSending`: it was never made, so nothing reached the API. */
 export class NetworkError extends ConnectorError {
-  constructor(message: string, cause?: unknown) {
+  readonly beforeSending: boolean;
+  constructor(message: string, cause?: unknown, beforeSending = false) {
     super('NETWORK_ERROR', message, { cause });
+    this.beforeSending = beforeSending;
   }
 }
 

@@ -107,7 +107,7 @@ describe('mcp server over stdio', () => {
       assert.ok(tool.description?.startsWith(spec.description!), tool.name);
       assert.deepEqual(
         { ...tool.annotations, title: undefined },
-        { readOnlyHint: true, idempotentHint: true, openWorldHint: true, title: undefined },
+        { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true, title: undefined },
       );
       assert.ok(tool.annotations?.title);
     }

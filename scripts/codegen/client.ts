@@ -1,3 +1,4 @@
+import { primaryCredential } from '../../src/auth/choose.js';
 import type { Manifest } from '../../src/manifest/types.js';
 import { camel, GENERATED_BANNER, operationNames, pascal } from './names.js';
 
@@ -13,7 +14,7 @@ export function clientTypeName(manifest: Manifest): string {
 export function generateClient(manifest: Manifest, engineImport: string): string {
   const type = clientTypeName(manifest);
   const variable = camel(manifest.connector.name);
-  const credential = manifest.auth.credential;
+  const credential = primaryCredential(manifest);
   const members: string[] = [];
   for (const [entity, e] of Object.entries(manifest.entities)) {
     const lines: string[] = [];

@@ -1,3 +1,5 @@
+import { methodCredentials, neededCredentials, primaryCredential } from '../../src/auth/choose.js';
+import { pagedOf, pagingParams } from '../../src/manifest/paging.js';
 import type { ActionSpec, Manifest } from '../../src/manifest/types.js';
 import { camel, title } from './names.js';
 import { describeField, recordFields, renderParamType, renderType } from '../../src/manifest/render-type.js';
@@ -93,49 +95,66 @@ function operation(manifest: Manifest, variable: string, entity: string, action:
   if (a.records) {
     out.push('**Meta**', '');
     out.push('| Field Name | Type | Description |', '|------------|------|-------------|');
-    out.push(`| \`next_page\` | \`string \\| null\` | Cursor of the next page; pass it back as \`${cursorParam(manifest, a) ?? 'the cursor'}\`. Null on the last page. |`);
-    const strategy = a.pagination ? manifest.pagination[a.pagination] : undefined;
-    if (strategy && strategy.type !== 'none' && strategy.total) out.push('| `total_count` | `integer` | How many records the whole list holds, when the API says. |');
+    out.push(`| \`next_page\` | \`string \\| null\` | Cursor of the next page; pass it back as \`${pagingParams(manifest, a).cursor ?? 'the cursor'}\`. Null on the last page. |`);
+    if (pagedOf(manifest, a)?.total) out.push('| `total_count` | `integer` | How many records the whole list holds, when the API says. |');
     out.push('');
   }
   out.push('</details>', '');
   return out;
 }
 
-function cursorParam(manifest: Manifest, a: ActionSpec): string | undefined {
-  const strategy = a.pagination ? manifest.pagination[a.pagination] : undefined;
-  return strategy && strategy.type !== 'none' ? strategy.param : undefined;
-}
-
 function authentication(manifest: Manifest, name: string, variable: string): string[] {
   const out: string[] = ['## Authentication', ''];
+  const methods = manifest.auth.methods.filter((m) => m.type !== 'none');
   const credentials = Object.entries(manifest.auth.credentials);
-  if (manifest.auth.type === 'none' || credentials.length === 0) {
+  if (methods.length === 0 || credentials.length === 0) {
     out.push(`The ${name} connector needs no credentials.`, '');
     return out;
   }
-  const primary = manifest.auth.credential ?? credentials[0]![0];
   out.push(`The ${name} connector supports the following authentication methods.`, '');
-  out.push(`### ${title(primary)} Authentication`, '');
-  out.push('| Field Name | Type | Required | Description |', '|------------|------|----------|-------------|');
-  for (const [n, c] of credentials) out.push(`| \`${n}\` | \`${c.type}\` | ${c.required === false ? 'No' : 'Yes'} | ${cell(c.description ?? '')} |`);
-  out.push('');
   const placeholder = (n: string) => `<${manifest.auth.credentials[n]?.description ?? n}>`;
-  out.push('#### Example', '', '**TypeScript**', '', '```ts');
-  out.push(`const ${variable} = createClient({`, '  credentials: {');
-  for (const [n] of credentials) out.push(`    ${n}: '${placeholder(n)}',`);
-  out.push('  },', '})', '```', '');
-  for (const [n, c] of credentials) if (c.env) out.push(`Command-line and server hosts read \`${n}\` from the \`${c.env}\` environment variable.`, '');
-  const body = {
-    ...(manifest.connector.definition_id ? { connector_definition_id: manifest.connector.definition_id } : {}),
-    auth_config: Object.fromEntries(credentials.map(([n]) => [n, placeholder(n)])),
-    name: `My ${name} Connector`,
-  };
-  out.push('**API**', '', '```bash');
-  out.push(`curl --location '${EXECUTE_HOST}/api/v1/connectors/instances' \\`);
-  out.push("--header 'Content-Type: application/json' \\");
-  out.push("--header 'Authorization: Bearer {your_auth_token}' \\");
-  out.push(`--data '${JSON.stringify(body, null, 2)}'`);
-  out.push('```', '');
+  for (const method of methods) {
+    const fields = methodCredentials(method, manifest);
+    // One method named after its type reads best as its credential ("Access Token Authentication").
+    const heading = methods.length === 1 ? title(primaryCredential(manifest) ?? fields[0] ?? method.id) : title(method.id);
+    out.push(`### ${heading} Authentication`, '');
+    out.push('| Field Name | Type | Required | Description |', '|------------|------|----------|-------------|');
+    const needed = neededCredentials(method, manifest);
+    for (const n of fields) {
+      const c = manifest.auth.credentials[n]!;
+      out.push(`| \`${n}\` | \`${c.type}\` | ${needed.includes(n) ? 'Yes' : 'No'} | ${cell(c.description ?? '')} |`);
+    }
+    out.push('');
+    out.push('#### Example', '', '**TypeScript**', '', '```ts');
+    out.push(`const ${variable} = createClient({`, '  credentials: {');
+    for (const n of fields) out.push(`    ${n}: '${placeholder(n)}',`);
+    out.push('  },');
+    const variables = Object.keys(manifest.server.variables ?? {});
+    if (variables.length) out.push(`  config: { ${variables.map((v) => `${v}: '<${manifest.server.variables![v]!.description ?? v}>'`).join(', ')} },`);
+    out.push('})', '```', '');
+    for (const n of fields) {
+      const c = manifest.auth.credentials[n]!;
+      if (c.env) out.push(`Command-line and server hosts read \`${n}\` from the \`${c.env}\` environment variable.`, '');
+    }
+    const body = {
+      ...(manifest.connector.definition_id ? { connector_definition_id: manifest.connector.definition_id } : {}),
+      auth_config: Object.fromEntries(fields.map((n) => [n, placeholder(n)])),
+      ...(variables.length ? { config: Object.fromEntries(variables.map((v) => [v, `<${v}>`])) } : {}),
+      name: `My ${name} Connector`,
+    };
+    out.push('**API**', '', '```bash');
+    out.push(`curl --location '${EXECUTE_HOST}/api/v1/connectors/instances' \\`);
+    out.push("--header 'Content-Type: application/json' \\");
+    out.push("--header 'Authorization: Bearer {your_auth_token}' \\");
+    out.push(`--data '${JSON.stringify(body, null, 2)}'`);
+    out.push('```', '');
+  }
+  const variables = Object.entries(manifest.server.variables ?? {});
+  if (variables.length) {
+    out.push('## Configuration', '');
+    out.push('| Field Name | Type | Required | Description |', '|------------|------|----------|-------------|');
+    for (const [n, v] of variables) out.push(`| \`${n}\` | \`string\` | ${v.default === undefined ? 'Yes' : 'No'} | ${cell(v.description ?? '')}${v.env ? ` (hosts read it from \`${v.env}\`)` : ''} |`);
+    out.push('');
+  }
   return out;
 }

@@ -1,5 +1,5 @@
 import type { ParamSpec } from '../manifest/types.js';
-import { UsageError } from './exit-codes.js';
+import { UsageError } from '../host/command.js';
 
 /**
  * Turns `--param key=value` strings into the types the manifest declares, so that

@@ -17,8 +17,9 @@ import {
   UnknownOperationError,
 } from '../errors.js';
 
-/** A mistake in the command line itself: unknown command or flag, a malformed value. */
-export class UsageError extends Error {}
+import { UsageError } from '../host/command.js';
+
+export { UsageError };
 
 /**
  * Exit codes, one per error class, so scripts can branch on `$?`. Most specific first:

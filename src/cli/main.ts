@@ -1,44 +1,19 @@
 import { parseArgs } from 'node:util';
 import { AbortedError, isConnectorError, ManifestError } from '../errors.js';
 import { describeField, recordFields, renderParamType, renderType } from '../manifest/render-type.js';
+import { pagedOf, pagingParams } from '../manifest/paging.js';
 import type { Manifest } from '../manifest/types.js';
 import { createRuntime, type Runtime } from '../runtime.js';
 import { enableDebugLog } from '../transport/diagnostics.js';
-import { loadChosenManifest, number, runtimeOptions, tokenHint, type Values } from './context.js';
+import type { CliConfig, CliIo, Values } from '../host/command.js';
+import { loadChosenManifest, number, runtimeOptions, tokenHint } from '../host/options.js';
 import { convertParams, parseParamsJson } from './convert.js';
 import { adviceFor, EXIT_CODES, EXIT_INTERRUPTED, exitCodeFor, UsageError } from './exit-codes.js';
 import { recordWriter, Sink, tableColumns, type Format } from './output.js';
 import { Progress } from './progress.js';
 import { decodeResume, encodeResume } from './resume.js';
 
-/** Streams and environment of one run; tests pass their own. */
-export interface CliIo {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WriteStream;
-  env: NodeJS.ProcessEnv;
-  /** Fires on Ctrl-C. */
-  interrupt: AbortSignal;
-}
-
-/** A command a host adds to the engine's own (e.g. a vendor's sandbox). */
-export interface HostCommand {
-  summary: string;
-  usage: string;
-  /** Flags the command takes, as node:util parseArgs options. */
-  options?: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
-  run(args: { values: Values; positionals: string[]; io: CliIo; config: CliConfig }): Promise<number>;
-}
-
-export interface CliConfig {
-  /** The binary's name, for help and messages. */
-  name: string;
-  /** The manifest to run when --manifest is not given (a path). */
-  defaultManifest: string;
-  /** Loads the default manifest (e.g. from its compiled form); defaults to loadManifest. */
-  loadDefault?: () => Promise<Manifest>;
-  version: string;
-  commands?: Record<string, HostCommand>;
-}
+export type { CliConfig, CliIo, HostCommand } from '../host/command.js';
 
 const GLOBAL_OPTIONS = {
   token: { type: 'string' },
@@ -175,9 +150,9 @@ function describe(manifest: Manifest, positionals: string[], io: CliIo): number 
   const tw2 = Math.max(4, ...types.map((t) => t.length));
   fields.forEach(([n, s], i) => out.push(`  ${n.padEnd(fw)}  ${types[i]!.padEnd(tw2)}  ${describeField(s, manifest.schemas)}`.trimEnd()));
   if (a.records) {
-    const strategy = a.pagination ? manifest.pagination[a.pagination] : undefined;
-    out.push('', 'Meta:', `  next_page    string | null  pass back as ${strategy && strategy.type !== 'none' ? strategy.param : 'the cursor'}; null on the last page`);
-    if (strategy && strategy.type !== 'none' && strategy.total) out.push('  total_count  integer        records in the whole list');
+    const paged = pagedOf(manifest, a);
+    out.push('', 'Meta:', `  next_page    string | null  ${paged ? `pass back as ${paged.param}` : 'always null: one answer holds every record'}; null on the last page`);
+    if (paged?.total) out.push('  total_count  integer        records in the whole list');
   }
   io.stdout.write(`${out.join('\n')}\n`);
   return 0;
@@ -191,8 +166,7 @@ async function execute(manifest: Manifest, values: Values, positionals: string[]
   const streaming = values.all === true || limit !== undefined;
   const format = (values.format ?? (streaming ? 'jsonl' : 'json')) as Format;
   if (!['json', 'jsonl', 'table'].includes(format)) throw new UsageError(`--format must be json, jsonl or table, got ${JSON.stringify(format)}.`);
-  const strategy = spec?.pagination ? manifest.pagination[spec.pagination] : undefined;
-  const cursorParam = strategy && strategy.type !== 'none' ? strategy.param : undefined;
+  const cursorParam = spec ? pagingParams(manifest, spec).cursor : undefined;
   let skip = 0;
   if (typeof values['starting-after'] === 'string') {
     if (!cursorParam) throw new UsageError(`--starting-after works on paginated lists; ${entity}.${action} is not one.`);

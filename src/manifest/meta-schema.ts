@@ -1,6 +1,8 @@
 /**
  * JSON Schema of the manifest format itself. Structural rules live here; rules that need
- * the whole document (references, path placeholders) live in `semantic.ts`.
+ * the whole document (references, path placeholders, templates) live in `semantic.ts`.
+ * Components (auth methods, pagination strategies) are chosen by `type:`; an unknown type
+ * is reported with the list of valid ones.
  *
  * A `description` on a sub-schema doubles as the fix hint shown when that part is wrong.
  */
@@ -10,10 +12,19 @@ const identifier = {
   description: 'use lower snake_case: a lowercase letter, then lowercase letters, digits or _',
 } as const;
 
+export const DOTTED_PATH = '^(\\$|(\\$\\.)?[A-Za-z0-9_$@-]+(\\[\\d+\\])*(\\.[A-Za-z0-9_$@-]+(\\[\\d+\\])*)*)$';
 const dottedPath = {
   type: 'string',
-  pattern: '^[A-Za-z0-9_$-]+(\\.[A-Za-z0-9_$-]+)*$',
-  description: 'a dotted path into the response body, e.g. pages.next.starting_after',
+  pattern: DOTTED_PATH,
+  description: 'a dotted path into the response body, e.g. pages.next.starting_after, data[0].id, or $ for the body itself',
+} as const;
+
+const headerName = { type: 'string', pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$", description: 'a valid HTTP header name' } as const;
+const template = { type: 'string', description: 'a text with {credential} placeholders, e.g. "{email}/token"' } as const;
+const httpUrl = {
+  type: 'string',
+  pattern: '^https?://[^/?#\\s]+(/[^?#\\s]*)?$',
+  description: 'an http(s) URL with no query or fragment, e.g. https://api.example.com (server variables as {name})',
 } as const;
 
 const ref = (target: string) => ({
@@ -22,20 +33,186 @@ const ref = (target: string) => ({
   description: `a reference of the form "#/${target}/<Name>"`,
 });
 
+/**
+ * An object chosen by its `type`: each type lists its own keys (the ones shared by all are
+ * in `common`). Unknown types and keys are reported by name.
+ */
+function component(types: Record<string, { required?: string[]; properties: Record<string, unknown> }>, common: Record<string, unknown> = {}) {
+  return {
+    type: 'object',
+    required: ['type'],
+    properties: { type: { enum: Object.keys(types) } },
+    allOf: Object.entries(types).map(([name, t]) => ({
+      if: { properties: { type: { const: name } }, required: ['type'] },
+      then: { additionalProperties: false, required: t.required ?? [], properties: { type: true, ...common, ...t.properties } },
+    })),
+  };
+}
+
+const placement = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['in', 'name'],
+  properties: {
+    in: { enum: ['query', 'header', 'body', 'path'] },
+    name: { type: 'string', minLength: 1, description: 'the query or header name, a dotted body path, or a path placeholder' },
+  },
+} as const;
+
+const stops = {
+  has_more: dottedPath,
+  total: dottedPath,
+  stop_on_short_page: { type: 'boolean' },
+  page_size: { type: 'integer', minimum: 1 },
+};
+const paged = { param: identifier, page_size_param: identifier, ...stops };
+
+export const paginationComponent = component({
+  cursor: { required: ['param'], properties: { ...paged, next: dottedPath, next_header: headerName, last_record: dottedPath, inject: placement } },
+  next_url: { required: ['param'], properties: { ...paged, next: dottedPath, link_rel: { type: 'string', minLength: 1 } } },
+  offset: { required: ['param', 'inject'], properties: { ...paged, inject: placement, first_offset: { type: 'integer', minimum: 0 } } },
+  page_number: {
+    required: ['param'],
+    properties: {
+      ...paged,
+      inject: placement,
+      page_param: { type: 'string', minLength: 1 },
+      current_page: dottedPath,
+      total_pages: dottedPath,
+      first_page: { type: 'integer', minimum: 0 },
+    },
+  },
+  none: { properties: { has_more: dottedPath } },
+});
+
+const oauth2Fields = {
+  grant: { enum: ['refresh_token', 'client_credentials'] },
+  token_url: template,
+  client_id: template,
+  client_secret: template,
+  refresh_token: template,
+  access_token: template,
+  scopes: { type: 'array', items: { type: 'string' } },
+  client_auth: { enum: ['body', 'basic'] },
+  refresh_before_s: { type: 'integer', minimum: 0 },
+};
+
+const authTypes = {
+  bearer: { properties: { token: template, credential: identifier } },
+  basic: { required: ['username'], properties: { username: template, password: template } },
+  api_key: { required: ['in', 'name'], properties: { in: { enum: ['header', 'query'] }, name: { type: 'string', minLength: 1 }, value: template, credential: identifier } },
+  oauth2: { required: ['grant', 'token_url', 'client_id', 'client_secret'], properties: oauth2Fields },
+  none: { properties: {} },
+};
+
+export const authMethodComponent = component(authTypes, { description: { type: 'string' } });
+
+const credential = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['type'],
+  properties: {
+    type: { const: 'string' },
+    required: { type: 'boolean' },
+    secret: { type: 'boolean' },
+    env: { type: 'string', pattern: '^[A-Z][A-Z0-9_]*$', description: 'an environment variable name in UPPER_SNAKE_CASE' },
+    description: { type: 'string' },
+  },
+} as const;
+
+// `auth` holds the credentials and either `methods` (by name, in order of preference) or one method's keys inline.
+const inlineAuthKeys = Object.fromEntries(Object.values(authTypes).flatMap((t) => Object.entries(t.properties)));
+const auth = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    credentials: { type: 'object', propertyNames: identifier, additionalProperties: credential },
+    methods: { type: 'object', minProperties: 1, propertyNames: identifier, additionalProperties: authMethodComponent },
+    type: { enum: Object.keys(authTypes) },
+    description: { type: 'string' },
+    ...inlineAuthKeys,
+  },
+} as const;
+
+const valueSource = {
+  anyOf: [
+    dottedPath,
+    { type: 'object', additionalProperties: false, required: ['header'], properties: { header: headerName } },
+    { type: 'object', additionalProperties: false, required: ['path'], properties: { path: dottedPath } },
+  ],
+  description: 'a body path such as request_id, or { header: X-Request-Id }',
+} as const;
+
+const errors = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    request_id: { anyOf: [valueSource, { type: 'array', items: valueSource }], description: 'a body path, { header: Name }, or a list of them' },
+    details: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['path'],
+        properties: { path: dottedPath, code: dottedPath, message: dottedPath, field: dottedPath },
+      },
+    },
+    // The short form of one `details` entry: `list` is its path, `code`/`message` the keys inside each entry.
+    list: dottedPath,
+    code: { type: 'string' },
+    message: { type: 'string' },
+    rules: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['status', 'as'],
+        properties: {
+          status: { anyOf: [{ type: 'integer', minimum: 100, maximum: 599 }, { type: 'array', minItems: 1, items: { type: 'integer', minimum: 100, maximum: 599 } }] },
+          header: { type: 'object', propertyNames: headerName, additionalProperties: { type: 'string', description: 'header values are strings: quote numbers' } },
+          body: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['path'],
+            properties: { path: dottedPath, equals: { type: ['string', 'number', 'boolean'] }, exists: { type: 'boolean' } },
+          },
+          as: { enum: ['authentication', 'permission', 'not_found', 'conflict', 'rate_limit', 'server_error', 'client_error'] },
+        },
+      },
+    },
+    rate_limit: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        limit: { type: 'string' },
+        remaining: { type: 'string' },
+        reset: { type: 'string' },
+        reset_format: { enum: ['epoch_seconds', 'epoch_ms', 'delta_seconds', 'http_date', 'iso8601'] },
+      },
+    },
+  },
+} as const;
+
 const paramProperties = {
   $ref: ref('parameters'),
-  type: { enum: ['string', 'integer', 'number', 'boolean'] },
-  in: { enum: ['query', 'path', 'header'] },
+  type: { enum: ['string', 'integer', 'number', 'boolean', 'object', 'array'] },
+  in: { enum: ['query', 'path', 'header', 'body'] },
   required: { type: 'boolean' },
   description: { type: 'string' },
   wire_name: { type: 'string', minLength: 1 },
-  default: { type: ['string', 'number', 'boolean'] },
+  default: {},
   enum: { type: 'array', minItems: 1, items: { type: ['string', 'number'] } },
   minimum: { type: 'number' },
   maximum: { type: 'number' },
   minLength: { type: 'integer', minimum: 0 },
   maxLength: { type: 'integer', minimum: 0 },
   pattern: { type: 'string' },
+  style: { enum: ['repeat', 'comma', 'brackets'] },
+  items: { type: 'object' },
+  properties: { type: 'object', additionalProperties: { type: 'object' } },
+  additionalProperties: { type: ['boolean', 'object'] },
+  minItems: { type: 'integer', minimum: 0 },
+  maxItems: { type: 'integer', minimum: 0 },
 } as const;
 
 const param = {
@@ -44,7 +221,7 @@ const param = {
   properties: paramProperties,
   // A parameter either points at a shared one or says its type.
   anyOf: [{ required: ['$ref'] }, { required: ['type'] }],
-  description: 'give the parameter a `type` (string, integer, number or boolean) or a `$ref` to #/parameters/<name>',
+  description: 'give the parameter a `type` (string, integer, number, boolean, object or array) or a `$ref` to #/parameters/<name>',
 } as const;
 
 const { $ref: _sharedParamsHaveNoRef, ...sharedParamProperties } = paramProperties;
@@ -68,53 +245,26 @@ const action = {
       description: 'a path relative to the base URL, starting with "/", e.g. /contacts/{id}',
     },
     params: { type: 'object', additionalProperties: param, propertyNames: identifier },
-    records: dottedPath,
+    records: {
+      anyOf: [dottedPath, { type: 'object', additionalProperties: false, required: ['path'], properties: { path: dottedPath, missing: { enum: ['error', 'empty'] } } }],
+      description: 'the dotted path of the records array ($ for a bare array), or { path, missing: empty }',
+    },
+    unwrap: dottedPath,
     record: { type: 'object' },
-    pagination: { type: 'string' },
+    pagination: { anyOf: [{ type: 'string' }, paginationComponent], description: 'the name of a strategy under `pagination`, or a strategy declared here' },
+    query: { type: 'object', additionalProperties: { type: 'string', description: 'fixed query values are strings: quote numbers' } },
+    headers: { type: 'object', propertyNames: headerName, additionalProperties: { type: 'string', description: 'header values are strings: quote numbers' } },
+    body: { type: 'object' },
+    body_format: { enum: ['json', 'form'] },
+    idempotent: { type: 'boolean' },
+    idempotency_key: headerName,
   },
-} as const;
-
-const pagination = {
-  type: 'object',
-  required: ['type'],
-  properties: { type: { enum: ['cursor', 'page_number', 'none'] } },
-  allOf: [
-    {
-      if: { properties: { type: { const: 'cursor' } } },
-      then: {
-        additionalProperties: false,
-        required: ['param', 'next'],
-        properties: { type: true, param: identifier, next: dottedPath, page_size_param: identifier, total: dottedPath },
-      },
-    },
-    {
-      if: { properties: { type: { const: 'page_number' } } },
-      then: {
-        additionalProperties: false,
-        required: ['param', 'page_param', 'current_page', 'total_pages'],
-        properties: {
-          type: true,
-          param: identifier,
-          page_param: { type: 'string', minLength: 1 },
-          page_size_param: identifier,
-          current_page: dottedPath,
-          total_pages: dottedPath,
-          first_page: { type: 'integer', minimum: 0 },
-          total: dottedPath,
-        },
-      },
-    },
-    {
-      if: { properties: { type: { const: 'none' } } },
-      then: { additionalProperties: false, properties: { type: true } },
-    },
-  ],
 } as const;
 
 export const manifestMetaSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['manifest_version', 'connector', 'server', 'auth', 'entities'],
+  required: ['manifest_version', 'connector', 'server', 'entities'],
   properties: {
     manifest_version: { const: 1, description: 'this engine reads manifest_version: 1' },
     connector: {
@@ -142,50 +292,29 @@ export const manifestMetaSchema = {
       additionalProperties: false,
       required: ['base_url'],
       properties: {
-        base_url: {
-          type: 'string',
-          pattern: '^https?://[^/?#\\s]+(/[^?#\\s]*)?$',
-          description: 'an http(s) URL with no query or fragment, e.g. https://api.example.com',
-        },
-        regions: {
-          type: 'object',
-          propertyNames: identifier,
-          additionalProperties: {
-            type: 'string',
-            pattern: '^https?://[^/?#\\s]+(/[^?#\\s]*)?$',
-            description: 'an http(s) URL with no query or fragment',
-          },
-        },
-      },
-    },
-    auth: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['type'],
-      properties: {
-        type: { enum: ['bearer', 'none'] },
-        credential: identifier,
-        credentials: {
+        base_url: httpUrl,
+        regions: { type: 'object', propertyNames: identifier, additionalProperties: httpUrl },
+        variables: {
           type: 'object',
           propertyNames: identifier,
           additionalProperties: {
             type: 'object',
             additionalProperties: false,
-            required: ['type'],
             properties: {
-              type: { const: 'string' },
-              required: { type: 'boolean' },
-              secret: { type: 'boolean' },
-              env: { type: 'string', pattern: '^[A-Z][A-Z0-9_]*$', description: 'an environment variable name in UPPER_SNAKE_CASE' },
               description: { type: 'string' },
+              default: { type: 'string' },
+              enum: { type: 'array', minItems: 1, items: { type: 'string' } },
+              pattern: { type: 'string' },
+              env: { type: 'string', pattern: '^[A-Z][A-Z0-9_]*$', description: 'an environment variable name in UPPER_SNAKE_CASE' },
             },
           },
         },
       },
     },
+    auth,
     headers: {
       type: 'object',
-      propertyNames: { pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$", description: 'a valid HTTP header name' },
+      propertyNames: headerName,
       additionalProperties: { type: 'string', description: 'header values are strings: quote numbers' },
     },
     api_version: {
@@ -197,21 +326,7 @@ export const manifestMetaSchema = {
         default: { type: 'string', description: 'quote the version, e.g. "2.16", so YAML keeps it a string' },
       },
     },
-    errors: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        request_id: dottedPath,
-        list: dottedPath,
-        code: { type: 'string' },
-        message: { type: 'string' },
-        rate_limit: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { limit: { type: 'string' }, remaining: { type: 'string' }, reset: { type: 'string' } },
-        },
-      },
-    },
+    errors,
     retry: {
       type: 'object',
       additionalProperties: false,
@@ -223,7 +338,7 @@ export const manifestMetaSchema = {
         server_error_limit: { type: 'integer', minimum: 0, maximum: 20 },
       },
     },
-    pagination: { type: 'object', propertyNames: identifier, additionalProperties: pagination },
+    pagination: { type: 'object', propertyNames: identifier, additionalProperties: paginationComponent },
     schemas: {
       type: 'object',
       propertyNames: { pattern: '^[A-Za-z][A-Za-z0-9_]*$', description: 'schema names are identifiers such as Contact' },

@@ -28,14 +28,22 @@ export function checkStructure(value: unknown): RawIssue[] {
   if (validateStructure(value)) return [];
   const errors = validateStructure.errors ?? [];
   // Wrapper errors (anyOf, if/then, propertyNames) repeat what their children say; keep
-  // the one that speaks to the author and drop the rest.
-  const anyOfPaths = errors.filter((e) => e.keyword === 'anyOf').map((e) => e.schemaPath);
+  // the one that speaks to the author and drop the rest. An anyOf whose value took one of
+  // its shapes (a mapping that has the wrong key, say) is better told by that shape's errors.
+  const anyOfs = errors.filter((e) => e.keyword === 'anyOf');
+  const substantive = (a: ErrorObject) =>
+    errors.filter(
+      (c) => c.schemaPath.startsWith(`${a.schemaPath}/`) && c.keyword !== 'if' && (c.instancePath !== a.instancePath || (c.keyword !== 'type' && c.keyword !== 'required' && c.keyword !== 'anyOf')),
+    );
+  const told = new Set(anyOfs.filter((a) => substantive(a).length > 0));
   const issues: RawIssue[] = [];
   const seen = new Set<string>();
   for (const e of errors) {
     if (e.keyword === 'if') continue;
     if (e.propertyName !== undefined) continue;
-    if (e.keyword !== 'anyOf' && anyOfPaths.some((p) => e.schemaPath.startsWith(`${p}/`))) continue;
+    if (told.has(e)) continue;
+    const inside = anyOfs.filter((a) => e.schemaPath.startsWith(`${a.schemaPath}/`));
+    if (e.keyword !== 'anyOf' && inside.some((a) => !told.has(a) || !substantive(a).includes(e))) continue;
     const issue = describe(e);
     const key = `${issue.path.join('\u0000')}|${issue.message}`;
     if (seen.has(key)) continue;

@@ -1,8 +1,10 @@
-/** A JSON Schema as written in a manifest (record schemas, shared schemas). */
+/** A JSON Schema as written in a manifest (record schemas, shared schemas, body parameters). */
 export type JsonSchema = { [key: string]: unknown };
 
-export type ParamType = 'string' | 'integer' | 'number' | 'boolean';
-export type ParamLocation = 'query' | 'path' | 'header';
+export type ParamType = 'string' | 'integer' | 'number' | 'boolean' | 'object' | 'array';
+export type ParamLocation = 'query' | 'path' | 'header' | 'body';
+/** How an array goes into a query string: `a=1&a=2`, `a=1,2` or `a[]=1&a[]=2`. */
+export type ArrayStyle = 'repeat' | 'comma' | 'brackets';
 
 /** A parameter after `$ref` resolution: what the runtime and codegen read. */
 export interface ParamSpec {
@@ -10,62 +12,142 @@ export interface ParamSpec {
   in: ParamLocation;
   required: boolean;
   description?: string;
-  /** The name on the wire, when it differs from the name callers use. */
+  /**
+   * The name on the wire, when it differs from the name callers use. For `in: body` a
+   * dotted name places the value inside nested objects (`pagination.per_page`).
+   */
   wire_name?: string;
-  default?: string | number | boolean;
+  /** Sent when the caller leaves the parameter out. */
+  default?: unknown;
   enum?: (string | number)[];
   minimum?: number;
   maximum?: number;
   minLength?: number;
   maxLength?: number;
   pattern?: string;
+  /** Arrays in the query: how they are written (default `repeat`). */
+  style?: ArrayStyle;
+  /** Arrays: the schema of each item. Objects: `properties`, `required`, `additionalProperties`. */
+  items?: JsonSchema;
+  properties?: Record<string, JsonSchema>;
+  additionalProperties?: boolean | JsonSchema;
+  minItems?: number;
+  maxItems?: number;
+  /** For object and array parameters that carry more JSON Schema (nested objects, anyOf...). */
+  schema?: JsonSchema;
 }
 
-export interface CursorPagination {
-  type: 'cursor';
-  /** Parameter that carries the cursor, both for callers and on the wire. */
-  param: string;
-  /** Dotted path of the next cursor in the response body; absent/null/empty means last page. */
-  next: string;
-  page_size_param?: string;
-  /** Dotted path of the total number of records, when the API gives it. */
+/** Where a page token (cursor, offset, page number) goes in the next request. */
+export interface TokenPlacement {
+  in: 'query' | 'header' | 'body' | 'path';
+  /** Query or header name, dotted body path, or path placeholder. */
+  name: string;
+}
+
+/** Stop conditions shared by every strategy that needs them. */
+interface StopConditions {
+  /** Dotted path of a boolean that says whether more pages exist (`has_more`, `pageInfo.hasNextPage`). */
+  has_more?: string;
+  /** Dotted path of the total number of records (also reported as `meta.total_count`). */
   total?: string;
+  /** Stop when a page holds fewer records than the page size (saves the last, empty request). */
+  stop_on_short_page?: boolean;
+  /** The API's page size when the caller gives none (used by `stop_on_short_page`). */
+  page_size?: number;
 }
 
-export interface PageNumberPagination {
-  type: 'page_number';
-  /** Opaque cursor parameter offered to callers; the engine translates it into a page number. */
+interface PagingBase extends StopConditions {
+  /** The parameter callers pass the opaque cursor in (`meta.next_page` of the previous page). */
   param: string;
-  /** Query parameter the API reads the page number from. */
-  page_param: string;
+  /** The parameter that sets the page size, when the API has one. */
   page_size_param?: string;
+}
+
+/**
+ * The API hands out the next cursor: from a body path (`next`), a header (`next_header`)
+ * or a field of the page's last record (`last_record`). The cursor is passed through as is.
+ */
+export interface CursorPagination extends PagingBase {
+  type: 'cursor';
+  next?: string;
+  next_header?: string;
+  last_record?: string;
+  /** Where the cursor goes (default: the query parameter named `param`). */
+  inject?: TokenPlacement;
+}
+
+/** The API hands out the URL of the next page: in a body path (`next`) or the `Link` header. */
+export interface NextUrlPagination extends PagingBase {
+  type: 'next_url';
+  next?: string;
+  /** The `rel` of the `Link` header entry to follow (usually `next`). */
+  link_rel?: string;
+}
+
+/** `offset`/`limit` style: the engine counts records; the token carries the offset. */
+export interface OffsetPagination extends PagingBase {
+  type: 'offset';
+  /** Where the offset goes (e.g. `{ in: query, name: startAt }`). */
+  inject: TokenPlacement;
+  /** The offset of the first record (default 0). */
+  first_offset?: number;
+}
+
+/** Page numbers: the engine issues an opaque cursor holding the page number and size. */
+export interface PageNumberPagination extends PagingBase {
+  type: 'page_number';
+  /** Where the page number goes; `page_param` is the short form of `{ in: query, name }`. */
+  inject?: TokenPlacement;
+  page_param?: string;
   /** Dotted path of the current page number in the response. */
-  current_page: string;
+  current_page?: string;
   /** Dotted path of the total number of pages in the response. */
-  total_pages: string;
+  total_pages?: string;
   /** Number of the first page (default 1). */
   first_page?: number;
-  /** Dotted path of the total number of records, when the API gives it. */
-  total?: string;
 }
 
+/** One response holds every record. */
 export interface NoPagination {
   type: 'none';
+  /** Dotted path of a flag that, when true, says the list was cut short (it becomes an error). */
+  has_more?: string;
 }
 
-export type PaginationSpec = CursorPagination | PageNumberPagination | NoPagination;
+export type PaginationSpec = CursorPagination | NextUrlPagination | OffsetPagination | PageNumberPagination | NoPagination;
+export type PagedSpec = Exclude<PaginationSpec, NoPagination>;
+
+/** Where the records of a list are. */
+export interface RecordsSpec {
+  /** Dotted path; `$` is the response root (an API that answers with a bare array). */
+  path: string;
+  /** `empty`: a null or missing collection is an empty last page rather than an error. */
+  missing?: 'error' | 'empty';
+}
 
 export interface ActionSpec {
   description?: string;
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;
   params: Record<string, ParamSpec>;
-  /** Dotted path of the records array in a list response; absent for single-record actions. */
-  records?: string;
+  /** Where the records are in a list response; absent for single-record actions. */
+  records?: RecordsSpec;
+  /** A single record wrapped in an envelope (`{ "ticket": {...} }` → `ticket`). */
+  unwrap?: string;
   /** JSON Schema of one record (usually a `$ref` into `schemas`). */
   record?: JsonSchema;
-  /** Name of a strategy under `pagination`. */
-  pagination?: string;
+  /** The strategy: a name under `pagination`, or one declared in place. */
+  pagination?: string | PaginationSpec;
+  /** Fixed query entries, headers and JSON body fields, sent on every call of this action. */
+  query?: Record<string, string>;
+  headers?: Record<string, string>;
+  body?: Record<string, unknown>;
+  /** How a body is encoded (default json). */
+  body_format?: 'json' | 'form';
+  /** A write that is safe to send twice (e.g. a search over POST): it may be retried. */
+  idempotent?: boolean;
+  /** A header that carries one generated key per call, reused across retries, so retries are safe. */
+  idempotency_key?: string;
 }
 
 export interface EntitySpec {
@@ -76,30 +158,107 @@ export interface EntitySpec {
 
 export interface CredentialSpec {
   type: 'string';
+  /** Needed whatever the method (default: needed by the methods that use it). */
   required?: boolean;
+  /** False for values that are not secret (an email, a client id); they are not redacted. */
   secret?: boolean;
   /** Environment variable that hosts (the CLI, the server) read this credential from. */
   env?: string;
   description?: string;
 }
 
+/** A text with `{name}` placeholders for credentials and server variables, e.g. `{email}/token`. */
+export type Template = string;
+
+/** Every method has an `id`: its key under `auth.methods`, which callers may name to pick it. */
+export interface BearerAuth {
+  type: 'bearer';
+  id: string;
+  token: Template;
+}
+export interface BasicAuth {
+  type: 'basic';
+  id: string;
+  username: Template;
+  password: Template;
+}
+export interface ApiKeyAuth {
+  type: 'api_key';
+  id: string;
+  in: 'header' | 'query';
+  /** The header or query parameter name. */
+  name: string;
+  /** The value, with any prefix (`Token {api_key}`). */
+  value: Template;
+}
+export interface OAuth2Auth {
+  type: 'oauth2';
+  id: string;
+  grant: 'refresh_token' | 'client_credentials';
+  token_url: Template;
+  client_id: Template;
+  client_secret: Template;
+  refresh_token?: Template;
+  /** A token the caller already holds; used until it fails or expires. */
+  access_token?: Template;
+  scopes?: string[];
+  /** How the client authenticates to the token endpoint (default `body`). */
+  client_auth?: 'body' | 'basic';
+  /** Seconds before expiry to refresh (default 60). */
+  refresh_before_s?: number;
+}
+export interface NoAuth {
+  type: 'none';
+  id: string;
+}
+export type AuthMethod = BearerAuth | BasicAuth | ApiKeyAuth | OAuth2Auth | NoAuth;
+
 export interface AuthSpec {
-  type: 'bearer' | 'none';
-  /** Which credential is sent as the bearer token. */
-  credential?: string;
   credentials: Record<string, CredentialSpec>;
+  /** In order of preference: the first whose credentials the caller gave is used. */
+  methods: AuthMethod[];
+}
+
+/** A value read from a response: a body path or a header. */
+export type ValueSource = { path: string } | { header: string };
+
+/** Where the API's error entries are: each becomes one `details` entry of an HttpError. */
+export interface ErrorDetailSource {
+  /** Dotted path; the value may be a list (of objects or strings), an object or a string. */
+  path: string;
+  /** Inside an object entry: dotted paths of its code, message and field. */
+  code?: string;
+  message?: string;
+  field?: string;
+}
+
+export type ErrorClass = 'authentication' | 'permission' | 'not_found' | 'conflict' | 'rate_limit' | 'server_error' | 'client_error';
+
+/** Classifies an answer by its status and, optionally, a header or body value. */
+export interface ErrorRule {
+  status: number[];
+  header?: Record<string, string>;
+  /** A body path and the value it must have (compared as text). */
+  body?: { path: string; equals?: string; exists?: boolean };
+  as: ErrorClass;
+}
+
+export type ResetFormat = 'epoch_seconds' | 'epoch_ms' | 'delta_seconds' | 'http_date' | 'iso8601';
+
+export interface RateLimitSpec {
+  limit?: string;
+  remaining?: string;
+  reset?: string;
+  /** How the reset header is written (default epoch_seconds). */
+  reset_format?: ResetFormat;
 }
 
 export interface ErrorSpec {
-  /** Dotted path of the request id in an error body. */
-  request_id?: string;
-  /** Dotted path of the array of error entries in an error body. */
-  list?: string;
-  /** Key of the code inside one entry. */
-  code?: string;
-  /** Key of the message inside one entry. */
-  message?: string;
-  rate_limit?: { limit?: string; remaining?: string; reset?: string };
+  /** Where the request id is, first found wins. */
+  request_id: ValueSource[];
+  details: ErrorDetailSource[];
+  rules: ErrorRule[];
+  rate_limit?: RateLimitSpec;
 }
 
 /** The API's own retry conventions; the runtime's defaults fill the rest. */
@@ -112,7 +271,17 @@ export interface RetrySpec {
   server_error_limit?: number;
 }
 
-/** A loaded, validated manifest with every parameter `$ref` resolved. */
+/** A `{name}` of the base URL, filled from the connector's configuration. */
+export interface ServerVariable {
+  description?: string;
+  default?: string;
+  enum?: string[];
+  /** What a value must match (default: one DNS label, so a value cannot change the host). */
+  pattern?: string;
+  env?: string;
+}
+
+/** A loaded, validated manifest with every parameter `$ref` resolved and shorthands expanded. */
 export interface Manifest {
   /** The file it came from (or a label for in-memory text). */
   source: string;
@@ -124,7 +293,7 @@ export interface Manifest {
     definition_id?: string;
     description?: string;
   };
-  server: { base_url: string; regions?: Record<string, string> };
+  server: { base_url: string; regions?: Record<string, string>; variables?: Record<string, ServerVariable> };
   auth: AuthSpec;
   headers: Record<string, string>;
   api_version?: { header: string; default: string };

@@ -4,9 +4,8 @@
  */
 import type { Writable } from 'node:stream';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { loadChosenManifest, number, runtimeOptions } from '../cli/context.js';
-import { UsageError } from '../cli/exit-codes.js';
-import type { HostCommand } from '../cli/main.js';
+import { UsageError, type HostCommand } from '../host/command.js';
+import { loadChosenManifest, number, runtimeOptions } from '../host/options.js';
 import { ConfigurationError } from '../errors.js';
 import type { RuntimeOptions } from '../runtime.js';
 import { createMcpServer, DEFAULT_MAX_OUTPUT_BYTES, MIN_MAX_OUTPUT_BYTES } from './server.js';

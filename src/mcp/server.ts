@@ -20,6 +20,7 @@ import {
 } from '../errors.js';
 import type { Manifest } from '../manifest/types.js';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../runtime.js';
+import { createRedactor, type Redactor } from '../redact.js';
 import { didYouMean } from '../suggest.js';
 import { buildTools, describeParams, type OperationTool, type ToolOptions } from './tools.js';
 
@@ -94,7 +95,7 @@ export function createMcpServer(options: McpServerOptions): Server {
       capabilities: { tools: {} },
       instructions:
         `${connector.title ?? connector.name}${connector.description ? `: ${connector.description}` : ''} ` +
-        'Every tool is read-only. List tools are paginated: pass next_page back as the cursor parameter until it is null.',
+        `${caller.tools.every((t) => t.definition.annotations.readOnlyHint) ? 'Every tool is read-only. ' : ''}List tools are paginated: pass next_page back as the cursor parameter until it is null.`,
     },
     () => caller.close(),
   );
@@ -111,7 +112,7 @@ export class ToolCaller {
   readonly #byName: Map<string, OperationTool>;
   readonly #options: McpServerOptions;
   readonly #budget: number;
-  readonly #secrets: string[];
+  readonly #redact: Redactor;
   #runtime: Promise<Runtime> | undefined;
 
   constructor(options: McpServerOptions) {
@@ -119,9 +120,10 @@ export class ToolCaller {
     this.tools = buildTools(options.manifest, options.tools);
     this.#byName = new Map(this.tools.map((t) => [t.definition.name, t]));
     this.#budget = Math.max(MIN_MAX_OUTPUT_BYTES, options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES);
-    // Both the raw value and its JSON-escaped form are removed from anything returned.
-    const values = Object.values(options.runtimeOptions?.credentials ?? {}).filter((v) => typeof v === 'string' && v.length >= 4);
-    this.#secrets = [...new Set(values.flatMap((v) => [v, JSON.stringify(v).slice(1, -1)]))].sort((a, b) => b.length - a.length);
+    // Every credential, in the forms it travels in, is removed from anything returned.
+    const manifest = options.manifest;
+    const credentials = Object.entries(options.runtimeOptions?.credentials ?? {});
+    this.#redact = createRedactor(credentials.filter(([n]) => manifest.auth.credentials[n]?.secret !== false).map(([, v]) => v));
   }
 
   async call(name: string, args: Record<string, unknown> | undefined, signal?: AbortSignal): Promise<CallToolResult> {
@@ -314,12 +316,6 @@ export class ToolCaller {
 
   #error(message: string): CallToolResult {
     return { content: [{ type: 'text', text: this.#redact(message) }], isError: true };
-  }
-
-  #redact(text: string): string {
-    let out = text;
-    for (const secret of this.#secrets) if (out.includes(secret)) out = out.split(secret).join('[redacted]');
-    return out;
   }
 
   /** An error as a message that names the problem and what to do about it. */

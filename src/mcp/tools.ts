@@ -3,7 +3,9 @@
  * named `<entity>_<action>`, with the operation's params as a JSON Schema. Pure: no I/O,
  * nothing specific to one connector.
  */
-import type { ActionSpec, Manifest, ParamSpec } from '../manifest/types.js';
+import { pagingParams } from '../manifest/paging.js';
+import { resolveSchema } from '../manifest/resolve-schema.js';
+import type { ActionSpec, JsonSchema, Manifest, ParamSpec } from '../manifest/types.js';
 
 /** A tool's input schema: a JSON Schema object, passed to MCP clients as is. */
 export interface ToolInputSchema {
@@ -20,7 +22,7 @@ export interface ToolDefinition {
   title: string;
   description: string;
   inputSchema: ToolInputSchema;
-  annotations: { title: string; readOnlyHint: true; idempotentHint: true; openWorldHint: true };
+  annotations: { title: string; readOnlyHint: boolean; destructiveHint: boolean; idempotentHint: boolean; openWorldHint: true };
 }
 
 /** A tool with the operation it runs. */
@@ -62,18 +64,22 @@ export function buildTools(manifest: Manifest, options: ToolOptions = {}): Opera
       const name = toolName(entity, action);
       if (seen.has(name)) throw new Error(`two operations map to the MCP tool name "${name}"; rename one of them.`);
       seen.add(name);
-      const strategy = a.pagination ? manifest.pagination[a.pagination] : undefined;
-      const paged = strategy && strategy.type !== 'none' ? strategy : undefined;
-      const cursorParam = paged?.param;
-      const pageSizeParam = paged?.page_size_param && a.params[paged.page_size_param] ? paged.page_size_param : undefined;
+      const { cursor: cursorParam, pageSize: pageSizeParam } = pagingParams(manifest, a);
       const title = `${e.title ?? entity}: ${action}`;
       tools.push({
         definition: {
           name,
           title,
           description: describeTool(a, options.descriptions?.[name], cursorParam, pageSizeParam),
-          inputSchema: inputSchema(a.params, cursorParam),
-          annotations: { title, readOnlyHint: true, idempotentHint: true, openWorldHint: true },
+          inputSchema: inputSchema(a.params, cursorParam, manifest.schemas),
+          annotations: {
+            title,
+            // A search over POST declares itself idempotent: it reads, like a GET.
+            readOnlyHint: a.method === 'GET' || (a.method === 'POST' && a.idempotent === true),
+            destructiveHint: a.method === 'DELETE',
+            idempotentHint: a.method !== 'POST' && a.method !== 'PATCH' ? true : a.idempotent === true || a.idempotency_key !== undefined,
+            openWorldHint: true,
+          },
         },
         entity,
         action,
@@ -103,11 +109,15 @@ function describeTool(a: ActionSpec, override: string | undefined, cursorParam: 
   );
 }
 
-function inputSchema(params: Record<string, ParamSpec>, cursorParam: string | undefined): ToolInputSchema {
+function inputSchema(params: Record<string, ParamSpec>, cursorParam: string | undefined, schemas: Record<string, JsonSchema>): ToolInputSchema {
   const properties: Record<string, Record<string, unknown>> = {};
   const required: string[] = [];
   for (const [name, p] of Object.entries(params)) {
     const prop: Record<string, unknown> = { type: p.type };
+    // Nested shapes of body parameters, with the manifest's references written out: clients see one self-contained schema.
+    for (const k of ['items', 'properties', 'additionalProperties', 'minItems', 'maxItems'] as const) {
+      if (p[k] !== undefined) prop[k] = inlineRefs(p[k], schemas);
+    }
     let description = p.description ?? '';
     if (name === cursorParam) description = `${sentence(description)} Pass the next_page of the previous result; omit it for the first page.`.trim();
     if (description) prop.description = description;
@@ -126,6 +136,18 @@ function inputSchema(params: Record<string, ParamSpec>, cursorParam: string | un
   const schema: ToolInputSchema = { type: 'object', properties, additionalProperties: false };
   if (required.length) schema.required = required;
   return schema;
+}
+
+function inlineRefs(node: unknown, schemas: Record<string, JsonSchema>, depth = 0): unknown {
+  if (Array.isArray(node)) return node.map((n) => inlineRefs(n, schemas, depth));
+  if (node === null || typeof node !== 'object') return node;
+  const s = node as JsonSchema;
+  // Recursive schemas stop being written out after a few levels: deeper values are free-form.
+  if (depth > 8) return {};
+  const resolved = typeof s.$ref === 'string' ? resolveSchema(s, schemas) : s;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(resolved)) if (!k.startsWith('x-')) out[k] = inlineRefs(v, schemas, depth + (resolved === s ? 0 : 1));
+  return out;
 }
 
 /** `per_page (integer, 1..150), starting_after (string)`: the params of a tool, for error messages. */

@@ -1,18 +1,36 @@
+import { compileGetter, splitPath } from '../dotted-path.js';
 import type { CursorPagination } from '../manifest/types.js';
-import { compileGetter } from '../response/path.js';
-import { numberAt, type PaginationStrategy } from './strategy.js';
+import { header } from '../transport/headers.js';
+import { compileStops, numberAt, pageSizeOf, withoutCursor, type PaginationStrategy } from './strategy.js';
 
-/** The API hands out the next cursor itself; the engine passes it through untouched. */
+/**
+ * The API hands out the next cursor itself (in the body, a header, or as the last record's
+ * id); the engine passes it through untouched, so `meta.next_page` is the API's own cursor.
+ */
 export function cursorStrategy(spec: CursorPagination): PaginationStrategy {
-  const next = compileGetter(spec.next);
-  const key = JSON.stringify(spec.next.split('.').at(-1));
+  const inject = spec.inject ?? { in: 'query' as const, name: spec.param };
+  const stops = compileStops(spec);
+  const fromBody = spec.next ? compileGetter(spec.next) : undefined;
+  const fromHeader = spec.next_header?.toLowerCase();
+  const fromRecord = spec.last_record ? compileGetter(spec.last_record) : undefined;
+  const key = spec.next ? JSON.stringify(splitPath(spec.next).at(-1)) : undefined;
+
   return {
     cursorParam: spec.param,
-    toQuery: (params) => params,
-    peek: (text) => lastStringAfterKey(text, key),
+    pageSizeParam: spec.page_size_param,
     total: spec.total ? numberAt(spec.total) : undefined,
-    nextCursor(body) {
-      const cursor = next(body);
+    request(params) {
+      const cursor = params[spec.param];
+      const state = { size: pageSizeOf(params, spec) };
+      if (cursor === undefined || cursor === null) return { params, inject: [], state };
+      return { params: withoutCursor(params, spec.param), inject: [{ ...inject, value: cursor }], state };
+    },
+    peek: key ? (text) => lastStringAfterKey(text, key) : undefined,
+    next(page, sent) {
+      // A page without records has no last record to go on from.
+      if (fromRecord && page.records.length === 0) return null;
+      if (stops(page, sent, undefined)) return null;
+      const cursor = fromBody ? fromBody(page.body) : fromHeader ? header(page.headers, fromHeader) : fromRecord!(page.records.at(-1));
       if (cursor === undefined || cursor === null || cursor === '') return null;
       return String(cursor);
     },

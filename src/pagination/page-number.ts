@@ -1,10 +1,8 @@
+import { compileGetter } from '../dotted-path.js';
 import { ParameterError } from '../errors.js';
 import type { PageNumberPagination } from '../manifest/types.js';
-import { compileGetter } from '../response/path.js';
-import { numberAt, type PaginationStrategy } from './strategy.js';
-
-// Cursors are versioned so that a future encoding can still read today's.
-const PREFIX = 'pg1.';
+import { decodeToken, encodeToken } from './token.js';
+import { badToken, compileStops, numberAt, pageSizeOf, withoutCursor, type PaginationStrategy } from './strategy.js';
 
 interface PagePosition {
   page: number;
@@ -14,47 +12,40 @@ interface PagePosition {
 
 /** Encodes a page position as an opaque cursor. */
 export function encodePageCursor(pos: PagePosition): string {
-  return PREFIX + Buffer.from(JSON.stringify(pos.size === undefined ? [pos.page] : [pos.page, pos.size])).toString('base64url');
+  return encodeToken('pg', pos.size === undefined ? [pos.page] : [pos.page, pos.size]);
 }
 
 /** Decodes a cursor made by encodePageCursor, or returns undefined when it is not one. */
 export function decodePageCursor(cursor: string): PagePosition | undefined {
-  if (!cursor.startsWith(PREFIX)) return undefined;
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor.slice(PREFIX.length), 'base64url').toString('utf8'));
-    if (!Array.isArray(value) || !Number.isInteger(value[0]) || value[0] < 0) return undefined;
-    if (value.length > 1 && !(Number.isInteger(value[1]) && value[1] > 0)) return undefined;
-    return { page: value[0], size: value[1] };
-  } catch {
-    return undefined;
-  }
+  const value = decodeToken('pg', cursor);
+  if (!value || !Number.isInteger(value[0]) || (value[0] as number) < 0) return undefined;
+  if (value.length > 1 && !(Number.isInteger(value[1]) && (value[1] as number) > 0)) return undefined;
+  return { page: value[0] as number, size: value[1] as number | undefined };
 }
 
 /**
  * The API pages by number; callers get an opaque cursor like every other list. The cursor
- * carries the page number and the page size it was issued for.
+ * carries the page number and the page size it was issued for. The last page is the one
+ * `total_pages` names, else the first empty (or short, or `has_more: false`) page.
  */
 export function pageNumberStrategy(spec: PageNumberPagination): PaginationStrategy {
-  const currentPage = compileGetter(spec.current_page);
-  const totalPages = compileGetter(spec.total_pages);
+  const currentPage = spec.current_page ? compileGetter(spec.current_page) : undefined;
+  const totalPages = spec.total_pages ? numberAt(spec.total_pages) : undefined;
   const first = spec.first_page ?? 1;
   const sizeParam = spec.page_size_param;
+  const inject = spec.inject ?? { in: 'query' as const, name: spec.page_param ?? 'page' };
+  const stops = compileStops(spec);
 
   return {
     cursorParam: spec.param,
+    pageSizeParam: sizeParam,
     total: spec.total ? numberAt(spec.total) : undefined,
-    toQuery(params) {
+    request(params) {
       const cursor = params[spec.param];
-      if (cursor === undefined) return params;
+      if (cursor === undefined || cursor === null) return { params, inject: [], state: { position: first, size: pageSizeOf(params, spec) } };
       const pos = decodePageCursor(String(cursor));
-      if (!pos) {
-        throw new ParameterError(
-          `parameter "${spec.param}" is not a cursor this connector issued; pass the meta.next_page of a previous page, or omit it to start at the beginning.`,
-          spec.param,
-        );
-      }
-      const query: Record<string, unknown> = { ...params, [spec.page_param]: pos.page };
-      delete query[spec.param];
+      if (!pos) throw badToken(spec.param);
+      const rest = withoutCursor(params, spec.param);
       if (sizeParam && pos.size !== undefined) {
         if (params[sizeParam] !== undefined && params[sizeParam] !== pos.size) {
           throw new ParameterError(
@@ -62,18 +53,21 @@ export function pageNumberStrategy(spec: PageNumberPagination): PaginationStrate
             sizeParam,
           );
         }
-        query[sizeParam] = pos.size;
+        rest[sizeParam] = pos.size;
       }
-      return query;
+      return { params: rest, inject: [{ ...inject, value: pos.page }], state: { position: pos.page, size: pos.size ?? pageSizeOf(rest, spec) } };
     },
-    nextCursor(body, sent) {
-      const sentPage = sent[spec.page_param];
-      const reported = currentPage(body);
-      const page = typeof reported === 'number' ? reported : typeof sentPage === 'number' ? sentPage : first;
-      const total = totalPages(body);
-      if (typeof total !== 'number' || page + 1 - first >= total) return null;
-      const size = sizeParam && typeof sent[sizeParam] === 'number' ? (sent[sizeParam] as number) : undefined;
-      return encodePageCursor({ page: page + 1, size });
+    next(page, sent) {
+      const reported = currentPage?.(page.body);
+      const current = typeof reported === 'number' ? reported : sent.state.position!;
+      const total = totalPages?.(page.body);
+      if (total !== undefined) {
+        if (current + 1 - first >= total) return null;
+      } else if (page.records.length === 0) return null;
+      const size = sent.state.size;
+      if (stops(page, sent, size === undefined ? undefined : (current - first) * size)) return null;
+      const explicit = sizeParam && typeof sent.params[sizeParam] === 'number' ? (sent.params[sizeParam] as number) : undefined;
+      return encodePageCursor({ page: current + 1, size: explicit });
     },
   };
 }

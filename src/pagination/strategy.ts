@@ -1,27 +1,61 @@
-import { compileGetter } from '../response/path.js';
+import { compileGetter } from '../dotted-path.js';
+import { ParameterError } from '../errors.js';
+import type { PagedSpec, TokenPlacement } from '../manifest/types.js';
+import type { Headers } from '../transport/headers.js';
+
+/** A value a strategy adds to a request, where the API reads it. */
+export interface Injection extends TokenPlacement {
+  value: unknown;
+}
+
+/** One page's request, as a strategy shapes it from the caller's params. */
+export interface PageRequest {
+  /** The caller's params without the opaque cursor. */
+  params: Record<string, unknown>;
+  inject: Injection[];
+  /** Path and query of a next-page URL the API gave; replaces the action's path and query. */
+  url?: string;
+  /** What the strategy needs back to read the next cursor (page number, offset, page size). */
+  state: { position?: number; size?: number };
+}
+
+/** What a strategy reads the next cursor from. */
+export interface PageView {
+  body: unknown;
+  headers: Headers;
+  records: readonly unknown[];
+}
+
+/** Facts about the runtime a strategy needs to follow next-page URLs safely. */
+export interface PagingContext {
+  /** The API's origin: next-page URLs elsewhere are refused. */
+  origin: string;
+  /** A query entry that carries a credential: dropped from URLs the API hands back. */
+  secretQueryName: string | undefined;
+}
 
 /**
- * A pagination strategy turns the caller's opaque cursor into query parameters and a
- * response into the next cursor. One implementation per strategy type; every list of
- * every connector goes through one of them.
+ * A pagination strategy turns the caller's opaque cursor into one request and a response
+ * into the next cursor. One implementation per strategy type; every list of every
+ * connector goes through one of them, and callers only ever see `meta.next_page`.
  */
 export interface PaginationStrategy {
   /** The parameter callers pass the cursor in (absent for unpaginated lists). */
   readonly cursorParam: string | undefined;
-  /**
-   * Query entries for one request, given the caller's params (the cursor among them).
-   * Returns the params to send with the cursor param replaced by what the API reads.
-   */
-  toQuery(params: Record<string, unknown>): Record<string, unknown>;
+  /** The parameter that sets the page size, when the API has one. */
+  readonly pageSizeParam: string | undefined;
+  request(params: Record<string, unknown>): PageRequest;
   /** The cursor of the page after this one, or null on the last page. */
-  nextCursor(body: unknown, sent: Record<string, unknown>): string | null;
+  next(page: PageView, sent: PageRequest, ctx: PagingContext): string | null;
   /**
    * A guess at the next cursor from the raw body, before it is parsed, so the next request
-   * can start while this page parses. Always checked against nextCursor afterwards.
+   * can start while this page parses. Always checked against next() afterwards.
    */
   peek?(text: string): string | undefined;
   /** The total number of records the API reports, if it does. */
   total?(body: unknown): number | undefined;
+  /** For lists that are not paginated: a reason to believe the API has more, read from the answer. */
+  truncated?(page: PageView): string | undefined;
 }
 
 /** A getter for a numeric field of the response (e.g. a total count). */
@@ -29,6 +63,52 @@ export function numberAt(path: string): (body: unknown) => number | undefined {
   const get = compileGetter(path);
   return (body) => {
     const v = get(body);
-    return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+    const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+    return typeof n === 'number' && Number.isFinite(n) ? n : undefined;
   };
+}
+
+/**
+ * The stop conditions paged strategies share: a `has_more` flag that is false, the total
+ * reached (when the strategy knows how many records came before this page), a short page.
+ */
+export function compileStops(spec: PagedSpec): (page: PageView, sent: PageRequest, before: number | undefined) => boolean {
+  const hasMore = spec.has_more ? compileGetter(spec.has_more) : undefined;
+  const total = spec.total ? numberAt(spec.total) : undefined;
+  return (page, sent, before) => {
+    if (hasMore) {
+      const more = hasMore(page.body);
+      if (more === false || more === 'false') return true;
+    }
+    if (total && before !== undefined) {
+      const t = total(page.body);
+      if (t !== undefined && before + page.records.length >= t) return true;
+    }
+    if (spec.stop_on_short_page) {
+      const size = sent.state.size ?? spec.page_size;
+      if (size !== undefined && page.records.length < size) return true;
+    }
+    return false;
+  };
+}
+
+/** The page size a request asks for: the caller's, else the parameter's default, else the strategy's. */
+export function pageSizeOf(params: Record<string, unknown>, spec: PagedSpec): number | undefined {
+  const v = spec.page_size_param ? params[spec.page_size_param] : undefined;
+  return typeof v === 'number' ? v : spec.page_size;
+}
+
+export function badToken(param: string): ParameterError {
+  return new ParameterError(
+    `parameter "${param}" is not a cursor this connector issued; pass the meta.next_page of a previous page, or omit it to start at the beginning.`,
+    param,
+  );
+}
+
+/** The caller's params without the cursor. */
+export function withoutCursor(params: Record<string, unknown>, param: string): Record<string, unknown> {
+  if (params[param] === undefined) return params;
+  const rest = { ...params };
+  delete rest[param];
+  return rest;
 }

@@ -1,76 +1,162 @@
+import { setPath } from '../dotted-path.js';
 import { ParameterError } from '../errors.js';
-import type { ParamSpec } from '../manifest/types.js';
+import type { ActionSpec, ArrayStyle, ParamSpec } from '../manifest/types.js';
+import type { Injection, PageRequest } from '../pagination/strategy.js';
 
 type PathPart = string | { param: string };
 
-/** A request target prepared once per operation from its manifest entry. */
+/** A request prepared once per operation from its manifest entry. */
 export interface RequestTemplate {
   operation: string;
   parts: PathPart[];
-  /** [caller name, wire name] of query parameters, in declaration order. */
-  query: [string, string][];
+  /** [caller name, wire name, array style] of query parameters, in declaration order. */
+  query: [string, string, ArrayStyle][];
   /** [caller name, header name] of header parameters. */
   headers: [string, string][];
-  /** Every parameter the manifest declares; anything else was added by a strategy. */
-  declared: Set<string>;
+  /** [caller name, dotted body path] of body parameters. */
+  body: [string, string][];
+  fixedQuery: [string, string][];
+  fixedHeaders: Record<string, string> | undefined;
+  fixedBody: Record<string, unknown> | undefined;
+  bodyFormat: 'json' | 'form';
+  /** True when the action sends a body (it declares body parameters or a fixed body). */
+  hasBody: boolean;
 }
 
-export function compileTemplate(operation: string, path: string, params: Record<string, ParamSpec>): RequestTemplate {
+/** What goes on the wire for one request (the base URL and auth are added by the runtime). */
+export interface BuiltRequest {
+  /** Path and query. */
+  path: string;
+  /** Headers of this request only (parameters, fixed ones, the body's type); undefined when none. */
+  headers: Record<string, string> | undefined;
+  body: string | undefined;
+}
+
+export function compileRequest(operation: string, action: Pick<ActionSpec, 'path' | 'params' | 'query' | 'headers' | 'body' | 'body_format'>): RequestTemplate {
   const parts: PathPart[] = [];
   let last = 0;
-  for (const m of path.matchAll(/\{([a-z][a-z0-9_]*)\}/g)) {
-    if (m.index > last) parts.push(path.slice(last, m.index));
+  for (const m of action.path.matchAll(/\{([a-z][a-z0-9_]*)\}/g)) {
+    if (m.index > last) parts.push(action.path.slice(last, m.index));
     parts.push({ param: m[1]! });
     last = m.index + m[0].length;
   }
-  if (last < path.length) parts.push(path.slice(last));
-  const query: [string, string][] = [];
-  const headers: [string, string][] = [];
-  for (const [name, p] of Object.entries(params)) {
-    if (p.in === 'query') query.push([name, p.wire_name ?? name]);
-    else if (p.in === 'header') headers.push([name, p.wire_name ?? name]);
+  if (last < action.path.length) parts.push(action.path.slice(last));
+  const query: RequestTemplate['query'] = [];
+  const headers: RequestTemplate['headers'] = [];
+  const body: RequestTemplate['body'] = [];
+  for (const [name, p] of Object.entries<ParamSpec>(action.params)) {
+    const wire = p.wire_name ?? name;
+    if (p.in === 'query') query.push([name, wire, p.style ?? 'repeat']);
+    else if (p.in === 'header') headers.push([name, wire.toLowerCase()]);
+    else if (p.in === 'body') body.push([name, wire]);
   }
-  return { operation, parts, query, headers, declared: new Set(Object.keys(params)) };
+  const fixedHeaders = action.headers ? Object.fromEntries(Object.entries(action.headers).map(([k, v]) => [k.toLowerCase(), v])) : undefined;
+  return {
+    operation,
+    parts,
+    query,
+    headers,
+    body,
+    fixedQuery: Object.entries(action.query ?? {}),
+    fixedHeaders,
+    fixedBody: action.body,
+    bodyFormat: action.body_format ?? 'json',
+    hasBody: body.length > 0 || action.body !== undefined,
+  };
 }
 
 /**
- * Builds the path and query of one request from validated params. Query entries not
- * declared by the manifest (added by a pagination strategy, e.g. `page`) are sent as named.
+ * Builds the path, query, headers and body of one request from validated params and what
+ * the pagination strategy adds. Path parameters are percent-encoded; `.` and `..` are
+ * refused (servers and proxies would resolve them to another resource).
  *
  * @example
- * buildTarget(template, { id: 'a/b' }); // '/contacts/a%2Fb'
+ * buildRequest(template, { id: 'a/b' }, '').path; // '/contacts/a%2Fb'
  */
-export function buildTarget(t: RequestTemplate, params: Record<string, unknown>): string {
-  let path = '';
-  for (const part of t.parts) {
-    if (typeof part === 'string') {
-      path += part;
-      continue;
+export function buildRequest(t: RequestTemplate, params: Record<string, unknown>, basePath: string, page?: PageRequest): BuiltRequest {
+  const inject = page?.inject ?? [];
+  const injected = (where: Injection['in']) => inject.filter((i) => i.in === where);
+  let target: string;
+  if (page?.url !== undefined) {
+    target = page.url;
+  } else {
+    const pathValues = injected('path');
+    let path = basePath;
+    for (const part of t.parts) {
+      if (typeof part === 'string') {
+        path += part;
+        continue;
+      }
+      const value = pathValues.find((i) => i.name === part.param)?.value ?? params[part.param];
+      const raw = String(value);
+      if (value === undefined || raw === '' || raw === '.' || raw === '..') {
+        throw new ParameterError(`${t.operation}: parameter "${part.param}" cannot be ${value === undefined ? 'left out' : JSON.stringify(raw)}; pass the record's id.`, part.param);
+      }
+      path += encodeURIComponent(raw);
     }
-    const raw = String(params[part.param]);
-    // "." and ".." would be resolved away by servers and proxies, reaching another resource.
-    if (raw === '' || raw === '.' || raw === '..') {
-      throw new ParameterError(`${t.operation}: parameter "${part.param}" cannot be ${JSON.stringify(raw)}; pass the record's id.`, part.param);
+    const search = new URLSearchParams();
+    for (const [k, v] of t.fixedQuery) search.append(k, v);
+    for (const [name, wire, style] of t.query) appendQuery(search, wire, params[name], style);
+    for (const i of injected('query')) appendQuery(search, i.name, i.value, 'repeat');
+    const qs = search.toString();
+    target = qs ? `${path}?${qs}` : path;
+  }
+
+  let headers: Record<string, string> | undefined = t.fixedHeaders ? { ...t.fixedHeaders } : undefined;
+  const setHeader = (name: string, value: unknown) => {
+    if (value === undefined || value === null) return;
+    (headers ??= {})[name.toLowerCase()] = Array.isArray(value) ? value.map(String).join(',') : String(value);
+  };
+  for (const [name, header] of t.headers) setHeader(header, params[name]);
+  for (const i of injected('header')) setHeader(i.name, i.value);
+
+  let body: string | undefined;
+  const bodyValues = injected('body');
+  if (t.hasBody || bodyValues.length > 0) {
+    const doc: Record<string, unknown> = t.fixedBody ? structuredClone(t.fixedBody) : {};
+    for (const [name, path] of t.body) if (params[name] !== undefined) setPath(doc, path, params[name]);
+    for (const i of bodyValues) setPath(doc, i.name, i.value);
+    if (t.bodyFormat === 'form') {
+      body = formEncode(doc);
+      setHeader('content-type', 'application/x-www-form-urlencoded');
+    } else {
+      body = JSON.stringify(doc);
+      setHeader('content-type', 'application/json');
     }
-    path += encodeURIComponent(raw);
   }
-  const search = new URLSearchParams();
-  for (const [name, wire] of t.query) {
-    const v = params[name];
-    if (v !== undefined && v !== null) search.append(wire, String(v));
-  }
-  for (const name in params) {
-    const v = params[name];
-    if (!t.declared.has(name) && v !== undefined && v !== null) search.append(name, String(v));
-  }
-  const qs = search.toString();
-  return qs ? `${path}?${qs}` : path;
+  return { path: target, headers, body };
 }
 
-/** Header params of one request (e.g. an API that reads a filter from a header). */
-export function buildHeaders(t: RequestTemplate, params: Record<string, unknown>): Record<string, string> | undefined {
-  if (t.headers.length === 0) return undefined;
-  const out: Record<string, string> = {};
-  for (const [name, header] of t.headers) if (params[name] !== undefined) out[header] = String(params[name]);
-  return out;
+function appendQuery(search: URLSearchParams, name: string, value: unknown, style: ArrayStyle): void {
+  if (value === undefined || value === null) return;
+  if (Array.isArray(value)) {
+    if (style === 'comma') search.append(name, value.map(String).join(','));
+    else for (const v of value) search.append(style === 'brackets' ? `${name}[]` : name, scalar(v));
+    return;
+  }
+  if (typeof value === 'object') {
+    // Objects go as deep objects: filter[status]=open.
+    for (const [k, v] of Object.entries(value)) appendQuery(search, `${name}[${k}]`, v, style);
+    return;
+  }
+  search.append(name, scalar(value));
+}
+
+function scalar(v: unknown): string {
+  return typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
+}
+
+/** `application/x-www-form-urlencoded` with nested keys in brackets: `metadata[plan]=pro&expand[]=customer`. */
+export function formEncode(doc: Record<string, unknown>): string {
+  const out = new URLSearchParams();
+  const walk = (prefix: string, v: unknown): void => {
+    if (v === undefined || v === null) return;
+    if (Array.isArray(v)) {
+      v.forEach((item, i) => walk(item !== null && typeof item === 'object' ? `${prefix}[${i}]` : `${prefix}[]`, item));
+    } else if (typeof v === 'object') {
+      for (const [k, inner] of Object.entries(v)) walk(prefix ? `${prefix}[${k}]` : k, inner);
+    } else out.append(prefix, String(v));
+  };
+  walk('', doc);
+  return out.toString();
 }

@@ -1,21 +1,24 @@
 import { ParameterError } from '../errors.js';
-import type { ParamSpec } from '../manifest/types.js';
+import { resolveSchema } from '../manifest/resolve-schema.js';
+import type { JsonSchema, ParamSpec } from '../manifest/types.js';
 import { didYouMean } from '../suggest.js';
 
-/** Validates a call's params; throws a ParameterError naming the parameter and the fix. */
+/** Validates a call's params and fills their defaults; throws a ParameterError naming the parameter and the fix. */
 export type ParamValidator = (params: unknown) => Record<string, unknown>;
 
+/** Returns what was expected when a value fails (with where, for nested values), else undefined. */
 type Check = (value: unknown) => string | undefined;
 
 /**
- * Compiles the validator of one operation's params, once per operation. Parameters are
- * flat scalars with a handful of limits, so plain closures do what a JSON Schema validator
- * would, without loading and compiling one at start-up (see the README's benchmark).
+ * Compiles the validator of one operation's params, once per operation. Plain closures do
+ * what a JSON Schema validator would (types, limits, enums, nested objects and arrays of
+ * bodies), without loading and compiling one at start-up (see the README's benchmark).
  */
-export function compileParamValidator(operation: string, params: Record<string, ParamSpec>): ParamValidator {
+export function compileParamValidator(operation: string, params: Record<string, ParamSpec>, schemas: Record<string, JsonSchema> = {}): ParamValidator {
   const names = Object.keys(params);
-  const checks = new Map<string, Check>(names.map((n) => [n, compileCheck(params[n]!)]));
+  const checks = new Map<string, Check>(names.map((n) => [n, compileCheck(params[n]! as unknown as JsonSchema, schemas, params[n]!.in === 'path')]));
   const required = names.filter((n) => params[n]!.required);
+  const defaults = names.filter((n) => params[n]!.default !== undefined).map((n) => [n, params[n]!.default] as const);
   const valid = names.length ? names.join(', ') : 'none';
 
   return (input) => {
@@ -25,14 +28,14 @@ export function compileParamValidator(operation: string, params: Record<string, 
     }
     const given = value as Record<string, unknown>;
     for (const name in given) {
-      const check = checks.get(name);
+      const check = Object.hasOwn(given, name) ? checks.get(name) : undefined;
       if (!check) {
         throw new ParameterError(`${operation}: unknown parameter "${name}".${didYouMean(name, names)} Valid parameters: ${valid}.`, name);
       }
       const v = given[name];
       if (v === undefined) continue;
       const expected = check(v);
-      if (expected !== undefined) throw new ParameterError(`${operation}: parameter "${name}" must be ${expected}, got ${describe(v)}.`, name);
+      if (expected !== undefined) throw new ParameterError(`${operation}: parameter "${name}"${expected}.`, name);
     }
     for (const name of required) {
       if (given[name] === undefined) {
@@ -40,42 +43,133 @@ export function compileParamValidator(operation: string, params: Record<string, 
         throw new ParameterError(`${operation}: missing required parameter "${name}" (${p.type}${p.description ? `, ${p.description}` : ''}).`, name);
       }
     }
-    return given;
+    if (defaults.length === 0) return given;
+    const filled = { ...given };
+    for (const [name, v] of defaults) if (filled[name] === undefined) filled[name] = v;
+    return filled;
   };
 }
 
-/** Returns what was expected when a value fails, else undefined. */
-function compileCheck(p: ParamSpec): Check {
+/**
+ * A check for one value against a (small) JSON Schema: type, enum, const, numeric and
+ * length limits, pattern, items, properties, required, additionalProperties, anyOf/oneOf
+ * and `#/schemas/X` references. Messages read "<where> must be <what>, got <value>".
+ */
+function compileCheck(raw: JsonSchema, schemas: Record<string, JsonSchema>, pathSegment = false, depth = 0): Check {
+  const s = resolveSchema(raw, schemas);
+  if (depth > 32) return () => undefined;
   const checks: Check[] = [];
-  if (p.type === 'string') checks.push((v) => (typeof v === 'string' ? undefined : `a string`));
-  else if (p.type === 'integer') checks.push((v) => (Number.isInteger(v) ? undefined : `an integer`));
-  else if (p.type === 'number') checks.push((v) => (typeof v === 'number' && Number.isFinite(v) ? undefined : `a number`));
-  else checks.push((v) => (typeof v === 'boolean' ? undefined : `a boolean`));
-
-  if (p.enum) {
-    const allowed = new Set<unknown>(p.enum);
-    checks.push((v) => (allowed.has(v) ? undefined : `one of ${p.enum!.map((e) => JSON.stringify(e)).join(', ')}`));
+  const types = (Array.isArray(s.type) ? s.type : typeof s.type === 'string' ? [s.type] : []) as string[];
+  if (types.length) {
+    const expected = types.map(article).join(' or ');
+    checks.push((v) => (types.some((t) => isType(v, t)) ? undefined : ` must be ${expected}, got ${describe(v)}`));
   }
-  if (p.minimum !== undefined) checks.push((v) => ((v as number) >= p.minimum! ? undefined : `at least ${p.minimum}`));
-  if (p.maximum !== undefined) checks.push((v) => ((v as number) <= p.maximum! ? undefined : `at most ${p.maximum}`));
+  if (Array.isArray(s.enum)) {
+    const allowed = new Set<unknown>(s.enum);
+    const list = s.enum.map((e) => JSON.stringify(e)).join(', ');
+    checks.push((v) => (allowed.has(v) ? undefined : ` must be one of ${list}, got ${describe(v)}`));
+  }
+  if (s.const !== undefined) checks.push((v) => (v === s.const ? undefined : ` must be ${JSON.stringify(s.const)}, got ${describe(v)}`));
+  const num = (k: string) => (typeof s[k] === 'number' ? (s[k] as number) : undefined);
+  const minimum = num('minimum');
+  const maximum = num('maximum');
+  if (minimum !== undefined) checks.push((v) => (typeof v !== 'number' || v >= minimum ? undefined : ` must be at least ${minimum}, got ${describe(v)}`));
+  if (maximum !== undefined) checks.push((v) => (typeof v !== 'number' || v <= maximum ? undefined : ` must be at most ${maximum}, got ${describe(v)}`));
   // An empty path segment would address a different resource.
-  const minLength = p.minLength ?? (p.in === 'path' && p.type === 'string' ? 1 : undefined);
+  const minLength = num('minLength') ?? (pathSegment && types.includes('string') ? 1 : undefined);
+  const maxLength = num('maxLength');
   if (minLength !== undefined) {
-    checks.push((v) => (length(v as string) >= minLength ? undefined : minLength === 1 ? 'a non-empty string' : `at least ${minLength} characters`));
+    checks.push((v) => (typeof v !== 'string' || length(v) >= minLength ? undefined : `${minLength === 1 ? ' must be a non-empty string' : ` must be at least ${minLength} characters`}, got ${describe(v)}`));
   }
-  if (p.maxLength !== undefined) checks.push((v) => (length(v as string) <= p.maxLength! ? undefined : `at most ${p.maxLength} characters`));
-  if (p.pattern !== undefined) {
-    const re = new RegExp(p.pattern, 'u');
-    checks.push((v) => (re.test(v as string) ? undefined : `a string matching /${p.pattern}/`));
+  if (maxLength !== undefined) checks.push((v) => (typeof v !== 'string' || length(v) <= maxLength ? undefined : ` must be at most ${maxLength} characters, got ${describe(v)}`));
+  if (typeof s.pattern === 'string') {
+    const re = new RegExp(s.pattern, 'u');
+    checks.push((v) => (typeof v !== 'string' || re.test(v) ? undefined : ` must be a string matching /${s.pattern as string}/, got ${describe(v)}`));
+  }
+  const minItems = num('minItems');
+  const maxItems = num('maxItems');
+  if (minItems !== undefined) checks.push((v) => (!Array.isArray(v) || v.length >= minItems ? undefined : ` must have at least ${minItems} items`));
+  if (maxItems !== undefined) checks.push((v) => (!Array.isArray(v) || v.length <= maxItems ? undefined : ` must have at most ${maxItems} items`));
+  if (s.items && typeof s.items === 'object' && !Array.isArray(s.items)) {
+    const item = compileCheck(s.items as JsonSchema, schemas, false, depth + 1);
+    checks.push((v) => {
+      if (!Array.isArray(v)) return undefined;
+      for (let i = 0; i < v.length; i++) {
+        const e = item(v[i]);
+        if (e !== undefined) return `[${i}]${e}`;
+      }
+      return undefined;
+    });
+  }
+  const properties = (s.properties ?? {}) as Record<string, JsonSchema>;
+  const propChecks = Object.entries(properties).map(([k, p]) => [k, compileCheck(p, schemas, false, depth + 1)] as const);
+  const required = Array.isArray(s.required) ? (s.required as string[]) : [];
+  const additional = s.additionalProperties;
+  const extraCheck = additional && typeof additional === 'object' ? compileCheck(additional as JsonSchema, schemas, false, depth + 1) : undefined;
+  if (propChecks.length || required.length || additional !== undefined) {
+    checks.push((v) => {
+      if (v === null || typeof v !== 'object' || Array.isArray(v)) return undefined;
+      const o = v as Record<string, unknown>;
+      for (const k of required) if (o[k] === undefined) return `.${k} is required`;
+      for (const [k, check] of propChecks) {
+        if (o[k] === undefined) continue;
+        const e = check(o[k]);
+        if (e !== undefined) return `.${k}${e}`;
+      }
+      for (const k of Object.keys(o)) {
+        if (Object.hasOwn(properties, k)) continue;
+        if (additional === false) return `.${k} is not allowed (allowed: ${Object.keys(properties).join(', ') || 'none'})`;
+        if (extraCheck) {
+          const e = extraCheck(o[k]);
+          if (e !== undefined) return `.${k}${e}`;
+        }
+      }
+      return undefined;
+    });
+  }
+  for (const key of ['anyOf', 'oneOf'] as const) {
+    const options = s[key];
+    if (!Array.isArray(options)) continue;
+    const alternatives = options.map((o) => compileCheck(o as JsonSchema, schemas, false, depth + 1));
+    checks.push((v) => {
+      const failures = alternatives.map((a) => a(v));
+      if (failures.some((f) => f === undefined)) return undefined;
+      return failures.find((f) => f !== undefined && !f.startsWith(' must be ')) ?? ` matches none of the allowed forms (${failures.join(';')})`;
+    });
   }
   if (checks.length === 1) return checks[0]!;
   return (v) => {
     for (const check of checks) {
-      const expected = check(v);
-      if (expected !== undefined) return expected;
+      const e = check(v);
+      if (e !== undefined) return e;
     }
     return undefined;
   };
+}
+
+function isType(v: unknown, t: string): boolean {
+  switch (t) {
+    case 'string':
+      return typeof v === 'string';
+    case 'integer':
+      return Number.isInteger(v);
+    case 'number':
+      return typeof v === 'number' && Number.isFinite(v);
+    case 'boolean':
+      return typeof v === 'boolean';
+    case 'array':
+      return Array.isArray(v);
+    case 'object':
+      return v !== null && typeof v === 'object' && !Array.isArray(v);
+    case 'null':
+      return v === null;
+    default:
+      return true;
+  }
+}
+
+function article(t: string): string {
+  return t === 'integer' || t === 'array' || t === 'object' ? `an ${t}` : t === 'null' ? 'null' : `a ${t}`;
 }
 
 /** Length in code points, as JSON Schema counts it. */
@@ -85,7 +179,7 @@ function length(s: string): number {
   return n;
 }
 
-function describe(v: unknown): string {
+export function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v)}`;

@@ -1,5 +1,6 @@
 import {
   AuthenticationError,
+  ConflictError,
   HttpError,
   NotFoundError,
   PermissionError,
@@ -7,16 +8,17 @@ import {
   ServerError,
   type ApiErrorDetail,
 } from '../errors.js';
-import type { ErrorSpec } from '../manifest/types.js';
-import { header } from '../transport/headers.js';
-import { compileGetter, type Getter } from './path.js';
+import { compileGetter } from '../dotted-path.js';
+import type { ErrorClass, ErrorSpec, ValueSource } from '../manifest/types.js';
+import { header, type Headers } from '../transport/headers.js';
+import { retryAfterMs, type RateLimitReader } from '../transport/rate-limit.js';
 
 export interface ErrorContext {
   operation: string;
   method: string;
   /** Path and query of the request. */
   url: string;
-  /** Which credential the API judged, for 401/403 advice. */
+  /** Which credentials the API judged, for 401/403 advice (e.g. "the access_token credential"). */
   credential: string | undefined;
   /** Path parameters of the call, to say what was not found. */
   target: string | undefined;
@@ -26,73 +28,123 @@ export interface ErrorContext {
 export type HttpErrorFactory = (
   status: number,
   body: unknown,
-  headers: Record<string, string | string[] | undefined>,
+  headers: Headers,
   ctx: ErrorContext,
+  redact: (s: string) => string,
+  kind?: ErrorClass,
 ) => HttpError;
 
-/** Finds the API's request id in an error body, where the manifest says it is. */
-export function compileRequestId(spec: ErrorSpec): (body: unknown) => string | undefined {
-  if (!spec.request_id) return () => undefined;
-  const at = compileGetter(spec.request_id);
-  return (body) => {
-    const id = at(body);
-    return typeof id === 'string' && id !== '' ? id : undefined;
+type Read = (body: unknown, headers: Headers) => unknown;
+
+function compileSource(source: ValueSource): Read {
+  if ('header' in source) {
+    const name = source.header.toLowerCase();
+    return (_body, headers) => header(headers, name);
+  }
+  const get = compileGetter(source.path);
+  return (body) => get(body);
+}
+
+/** Finds the API's request id in an answer, in the body or a header: the first source that has one. */
+export function compileRequestId(spec: ErrorSpec): (body: unknown, headers: Headers) => string | undefined {
+  const sources = spec.request_id.map(compileSource);
+  if (sources.length === 0) return () => undefined;
+  return (body, headers) => {
+    for (const read of sources) {
+      const id = read(body, headers);
+      if ((typeof id === 'string' && id !== '') || typeof id === 'number') return String(id);
+    }
+    return undefined;
   };
 }
 
-export function compileErrorFactory(spec: ErrorSpec, redact: (s: string) => string): HttpErrorFactory {
-  const requestIdOf = compileRequestId(spec);
-  const listAt: Getter | undefined = spec.list ? compileGetter(spec.list) : undefined;
-  const codeKey = spec.code ?? 'code';
-  const messageKey = spec.message ?? 'message';
-  const resetHeader = spec.rate_limit?.reset?.toLowerCase();
+/**
+ * The class of an answer: the first matching rule, else what its status means. A 2xx
+ * answer has a class only when a rule gives it one (a GraphQL `errors` list with 200).
+ */
+export function compileClassifier(spec: ErrorSpec): (status: number, headers: Headers, body: unknown) => ErrorClass | undefined {
+  const rules = spec.rules.map((rule) => {
+    const headerTests = Object.entries(rule.header ?? {}).map(([name, value]) => [name.toLowerCase(), value.trim()] as const);
+    const bodyAt = rule.body ? compileGetter(rule.body.path) : undefined;
+    const statuses = new Set(rule.status);
+    return (status: number, headers: Headers, body: unknown): boolean => {
+      if (!statuses.has(status)) return false;
+      for (const [name, value] of headerTests) if (header(headers, name)?.trim() !== value) return false;
+      if (bodyAt) {
+        const v = bodyAt(body);
+        if (rule.body!.exists !== undefined && (v !== undefined && v !== null) !== rule.body!.exists) return false;
+        if (rule.body!.equals !== undefined && (v === undefined || v === null || String(v) !== rule.body!.equals)) return false;
+      }
+      return true;
+    };
+  });
+  return (status, headers, body) => {
+    for (let i = 0; i < rules.length; i++) if (rules[i]!(status, headers, body)) return spec.rules[i]!.as;
+    return classOfStatus(status);
+  };
+}
 
-  return (status, body, headers, ctx) => {
-    const requestId = requestIdOf(body);
+function classOfStatus(status: number): ErrorClass | undefined {
+  if (status < 300) return undefined;
+  if (status === 401) return 'authentication';
+  if (status === 403) return 'permission';
+  if (status === 404 || status === 410) return 'not_found';
+  if (status === 409) return 'conflict';
+  if (status === 429) return 'rate_limit';
+  if (status >= 500) return 'server_error';
+  return 'client_error';
+}
+
+/** The API's error entries, from every source the manifest names; each text goes through `redact`. */
+export function compileDetails(spec: ErrorSpec): (body: unknown, redact: (s: string) => string) => ApiErrorDetail[] {
+  const sources = spec.details.map((d) => ({
+    at: compileGetter(d.path),
+    code: compileGetter(d.code ?? 'code'),
+    message: compileGetter(d.message ?? 'message'),
+    field: d.field ? compileGetter(d.field) : undefined,
+  }));
+  return (body, redact) => {
+    const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? redact(v) : typeof v === 'number' ? String(v) : undefined);
     const details: ApiErrorDetail[] = [];
-    const list = listAt?.(body);
-    if (Array.isArray(list)) {
-      for (const item of list) {
-        if (item === null || typeof item !== 'object') continue;
-        const entry = item as Record<string, unknown>;
+    for (const s of sources) {
+      const value = s.at(body);
+      const entries = Array.isArray(value) ? value : value === undefined || value === null ? [] : [value];
+      for (const entry of entries) {
+        if (typeof entry === 'string') {
+          if (entry !== '') details.push({ message: redact(entry) });
+          continue;
+        }
+        if (entry === null || typeof entry !== 'object') continue;
         const detail: ApiErrorDetail = {};
-        if (typeof entry[codeKey] === 'string') detail.code = entry[codeKey] as string;
-        if (typeof entry[messageKey] === 'string') detail.message = redact(entry[messageKey] as string);
-        if (typeof entry.field === 'string') detail.field = entry.field;
-        details.push(detail);
+        const code = text(s.code(entry));
+        const message = text(s.message(entry));
+        const field = s.field ? text(s.field(entry)) : undefined;
+        if (code !== undefined) detail.code = code;
+        if (message !== undefined) detail.message = message;
+        if (field !== undefined) detail.field = field;
+        if (code !== undefined || message !== undefined) details.push(detail);
       }
     }
+    return details;
+  };
+}
+
+export function compileErrorFactory(spec: ErrorSpec, rateLimit: RateLimitReader): HttpErrorFactory {
+  const requestIdOf = compileRequestId(spec);
+  const detailsOf = compileDetails(spec);
+  const classify = compileClassifier(spec);
+
+  return (status, body, headers, ctx, redact, kind = classify(status, headers, body) ?? 'client_error') => {
+    const found = requestIdOf(body, headers);
+    const requestId = found === undefined ? undefined : redact(found);
+    const details = detailsOf(body, redact);
     const said = details.map((d) => [d.code, d.message].filter(Boolean).join(': ')).filter(Boolean).join('; ');
     const api = `HTTP ${status}${said ? ` ${said}` : ''}${requestId ? `, request id ${requestId}` : ''}`;
-    const where = `${ctx.operation} (${ctx.method} ${ctx.url.split('?')[0]})`;
-    const extra = { status, requestId, details, method: ctx.method, url: ctx.url };
+    const url = redact(ctx.url);
+    const where = `${ctx.operation} (${ctx.method} ${url.split('?')[0]})`;
+    const extra = { status, requestId, details, method: ctx.method, url };
     const credential = ctx.credential ? `the ${ctx.credential} credential` : 'the credential';
 
-    if (status === 401) {
-      return new AuthenticationError('UNAUTHORIZED', `${where}: the API rejected ${credential} (${api}). Check that it is valid, complete and not revoked.`, extra);
-    }
-    if (status === 403) {
-      return new PermissionError(
-        'FORBIDDEN',
-        `${where}: ${credential} lacks permission for this (${api}). Grant the token the scope this operation needs, or check the workspace's plan.`,
-        extra,
-      );
-    }
-    if (status === 404 || status === 410) {
-      const what = ctx.target ? `no record with ${ctx.target}` : 'the resource does not exist';
-      return new NotFoundError('NOT_FOUND', `${where}: ${what} (${api}). Check the id, and that it belongs to this workspace and region.`, extra);
-    }
-    if (status === 429) {
-      const reset = resetHeader ? Number(header(headers, resetHeader)) : NaN;
-      const resetAt = Number.isFinite(reset) && reset > 0 ? new Date(reset * 1000) : undefined;
-      const err = new RateLimitError(
-        'RATE_LIMITED',
-        `${where}: rate limit exceeded (${api}). ${resetAt ? `It resets at ${resetAt.toISOString()}; wait until then` : 'Wait a little'} before retrying.`,
-        extra,
-      );
-      err.resetAt = resetAt;
-      return err;
-    }
     if (status >= 300 && status < 400) {
       const location = header(headers, 'location');
       const host = location && URL.canParse(location) ? ` to ${new URL(location).host}` : '';
@@ -102,10 +154,38 @@ export function compileErrorFactory(spec: ErrorSpec, redact: (s: string) => stri
         extra,
       );
     }
-    if (status >= 500) {
-      return new ServerError('SERVER_ERROR', `${where}: the API failed (${api}). Retry later; quote the request id if it persists.`, extra);
+    switch (kind) {
+      case 'authentication':
+        return new AuthenticationError('UNAUTHORIZED', `${where}: the API rejected ${credential} (${api}). Check that it is valid, complete and not revoked.`, extra);
+      case 'permission':
+        return new PermissionError(
+          'FORBIDDEN',
+          `${where}: ${credential} lacks permission for this (${api}). Grant the token the scope this operation needs, or check the account's plan.`,
+          extra,
+        );
+      case 'not_found': {
+        const what = ctx.target ? `no record with ${ctx.target}` : 'the resource does not exist';
+        return new NotFoundError('NOT_FOUND', `${where}: ${what} (${api}). Check the id, and that it belongs to this account and region.`, extra);
+      }
+      case 'conflict':
+        return new ConflictError('CONFLICT', `${where}: the request conflicts with the record's current state (${api}). Read the record again, then decide.`, extra);
+      case 'rate_limit': {
+        const now = Date.now();
+        const wait = retryAfterMs(headers, now);
+        const resetAt = rateLimit.resetAt(headers, now) ?? (wait === undefined ? undefined : now + wait);
+        const at = resetAt !== undefined && resetAt > 0 ? new Date(resetAt) : undefined;
+        const err = new RateLimitError(
+          'RATE_LIMITED',
+          `${where}: rate limit exceeded (${api}). ${at ? `It resets at ${at.toISOString()}; wait until then` : 'Wait a little'} before retrying.`,
+          extra,
+        );
+        err.resetAt = at;
+        return err;
+      }
+      case 'server_error':
+        return new ServerError('SERVER_ERROR', `${where}: the API failed (${api}). Retry later; quote the request id if it persists.`, extra);
+      default:
+        return new HttpError('HTTP_ERROR', `${where}: the API refused the request (${api}). Check the parameters it names.`, extra);
     }
-    return new HttpError('HTTP_ERROR', `${where}: the API refused the request (${api}). Check the parameters it names.`, extra);
   };
 }
-

@@ -1,6 +1,6 @@
 import { resolveSchema } from '../manifest/resolve-schema.js';
 import type { JsonSchema } from '../manifest/types.js';
-import { compileGetter, type Getter } from './path.js';
+import { compileGetter, type Getter } from '../dotted-path.js';
 
 /** Reshapes one raw record, in place, into what the manifest's record schema promises. */
 export type Normalizer = (record: Record<string, unknown>) => void;

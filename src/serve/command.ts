@@ -1,6 +1,5 @@
-import { UsageError } from '../cli/exit-codes.js';
-import { connectionOptions, number, type Values } from '../cli/context.js';
-import type { HostCommand } from '../cli/main.js';
+import { UsageError, type HostCommand, type Values } from '../host/command.js';
+import { connectionOptions, number } from '../host/options.js';
 import { loadManifest } from '../manifest/load.js';
 import type { Manifest } from '../manifest/types.js';
 import type { RuntimeOptions } from '../runtime.js';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { credentialIssue } from '../config.js';
+import { chooseAuth } from '../auth/choose.js';
+import { serverVariables } from '../config.js';
 import { ConfigurationError, ParameterError } from '../errors.js';
 import type { Manifest } from '../manifest/types.js';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../runtime.js';
@@ -12,6 +13,8 @@ export interface PublicInstance {
   name: string;
   connector_definition_id: string;
   created_at: string;
+  /** The connector's configuration (server variables such as a subdomain); not secret. */
+  config?: Record<string, string>;
 }
 
 /** Instances and their runtimes: one runtime (pool, rate limiter) per instance, made on first use. */
@@ -26,12 +29,13 @@ export class Instances {
     private readonly operator: Omit<RuntimeOptions, 'manifest' | 'credentials'>,
   ) {}
 
-  create(input: { connector_definition_id: string; auth_config: Record<string, unknown>; name: string }): PublicInstance {
+  create(input: { connector_definition_id: string; auth_config: Record<string, unknown>; name: string; config?: Record<string, unknown> }): PublicInstance {
     const manifest = this.definitions.get(input.connector_definition_id);
     if (!manifest) {
       throw new NotFound(`no connector definition ${JSON.stringify(input.connector_definition_id)}; known: ${[...this.definitions.keys()].join(', ')}.`);
     }
     checkAuthConfig(manifest, input.auth_config);
+    const config = checkConfig(manifest, input.config ?? {});
     const id = randomUUID();
     const instance: StoredInstance = {
       id,
@@ -39,13 +43,14 @@ export class Instances {
       connector_definition_id: input.connector_definition_id,
       created_at: new Date().toISOString(),
       sealed_auth: encrypt(this.key, JSON.stringify(input.auth_config), id),
+      config: Object.keys(config).length ? JSON.stringify(config) : null,
     };
     this.store.insert(instance);
     return visible(instance);
   }
 
   list(): PublicInstance[] {
-    return this.store.list();
+    return this.store.list().map(visible);
   }
 
   get(id: string): PublicInstance {
@@ -70,6 +75,7 @@ export class Instances {
         ...this.operator,
         manifest: this.definitions.get(stored.connector_definition_id)!,
         credentials: JSON.parse(auth) as Record<string, string>,
+        ...(stored.config ? { config: JSON.parse(stored.config) as Record<string, string> } : {}),
       });
       this.#runtimes.set(id, runtime);
       runtime.catch(() => this.#runtimes.delete(id));
@@ -98,11 +104,25 @@ export class Instances {
 export class NotFound extends Error {}
 
 function visible(i: Omit<StoredInstance, 'sealed_auth'>): PublicInstance {
-  return { id: i.id, name: i.name, connector_definition_id: i.connector_definition_id, created_at: i.created_at };
+  const out: PublicInstance = { id: i.id, name: i.name, connector_definition_id: i.connector_definition_id, created_at: i.created_at };
+  if (i.config) out.config = JSON.parse(i.config) as Record<string, string>;
+  return out;
 }
 
-/** auth_config must hold exactly the manifest's credentials, as strings. */
+/** auth_config must hold the manifest's credentials, as strings, enough for one of its auth methods. */
 function checkAuthConfig(manifest: Manifest, auth: Record<string, unknown>): void {
-  const issue = credentialIssue(manifest, auth);
-  if (issue) throw new ParameterError(`auth_config: ${issue.message}`, issue.name);
+  const choice = chooseAuth(manifest, auth);
+  if ('issue' in choice) throw new ParameterError(`auth_config: ${choice.issue.message}`, choice.issue.name);
+}
+
+/** config holds the manifest's server variables (a tenant's subdomain), checked as the runtime will. */
+function checkConfig(manifest: Manifest, config: Record<string, unknown>): Record<string, string> {
+  for (const [k, v] of Object.entries(config)) if (typeof v !== 'string') throw new ParameterError(`config.${k} must be a string.`, k);
+  try {
+    serverVariables(manifest, config as Record<string, string>);
+  } catch (err) {
+    if (err instanceof ConfigurationError) throw new ParameterError(`config: ${err.message}`);
+    throw err;
+  }
+  return config as Record<string, string>;
 }

@@ -13,6 +13,7 @@ import {
   TimeoutError,
   UnknownOperationError,
 } from '../errors.js';
+import { neededCredentials } from '../auth/choose.js';
 import type { Manifest } from '../manifest/types.js';
 import type { RuntimeOptions } from '../runtime.js';
 import { Instances, NotFound } from './instances.js';
@@ -128,8 +129,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (id === undefined) {
       if (req.method === 'GET') return { status: 200, body: { data: instances.list() } };
       only(req, 'POST');
-      const body = await readJson(req, { connector_definition_id: 'string', auth_config: 'object', name: 'string' }, ['connector_definition_id', 'auth_config', 'name']);
-      return { status: 201, body: instances.create(body as { connector_definition_id: string; auth_config: Record<string, unknown>; name: string }) };
+      const body = await readJson(req, { connector_definition_id: 'string', auth_config: 'object', name: 'string', config: 'object' }, ['connector_definition_id', 'auth_config', 'name']);
+      return { status: 201, body: instances.create(body as { connector_definition_id: string; auth_config: Record<string, unknown>; name: string; config?: Record<string, unknown> }) };
     }
     noteInstance(id);
     if (action === undefined) {
@@ -275,6 +276,8 @@ function describeDefinition(id: string, m: Manifest) {
     title: m.connector.title ?? m.connector.name,
     version: m.connector.version,
     auth_fields: Object.keys(m.auth.credentials),
+    auth_methods: m.auth.methods.map((method) => ({ id: method.id, type: method.type, fields: neededCredentials(method, m) })),
+    config_fields: Object.keys(m.server.variables ?? {}),
     entities: Object.fromEntries(Object.entries(m.entities).map(([e, spec]) => [e, Object.keys(spec.actions)])),
   };
 }

@@ -17,6 +17,7 @@ const MIGRATIONS: string[] = [
    );
    CREATE TABLE settings (key TEXT PRIMARY KEY, value BLOB NOT NULL);`,
   `CREATE INDEX instances_by_created ON instances (created_at, id);`,
+  `ALTER TABLE instances ADD COLUMN config TEXT;`,
 ];
 
 /** Instances in one SQLite file, in WAL mode. Statements are prepared once. */
@@ -26,9 +27,9 @@ export function openSqliteStore(path: string): InstanceStore {
   db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
   migrate(db);
-  const insert = db.prepare('INSERT INTO instances (id, name, connector_definition_id, created_at, sealed_auth) VALUES (@id, @name, @connector_definition_id, @created_at, @sealed_auth)');
-  const list = db.prepare('SELECT id, name, connector_definition_id, created_at FROM instances ORDER BY created_at, id');
-  const get = db.prepare('SELECT id, name, connector_definition_id, created_at, sealed_auth FROM instances WHERE id = ?');
+  const insert = db.prepare('INSERT INTO instances (id, name, connector_definition_id, created_at, sealed_auth, config) VALUES (@id, @name, @connector_definition_id, @created_at, @sealed_auth, @config)');
+  const list = db.prepare('SELECT id, name, connector_definition_id, created_at, config FROM instances ORDER BY created_at, id');
+  const get = db.prepare('SELECT id, name, connector_definition_id, created_at, sealed_auth, config FROM instances WHERE id = ?');
   const remove = db.prepare('DELETE FROM instances WHERE id = ?');
   const getSetting = db.prepare('SELECT value FROM settings WHERE key = ?');
   const setSetting = db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');

@@ -6,6 +6,8 @@ export interface StoredInstance {
   created_at: string;
   /** AES-256-GCM sealed JSON of the auth_config. */
   sealed_auth: Buffer;
+  /** JSON of the connector configuration (server variables), or null. */
+  config: string | null;
 }
 
 /**

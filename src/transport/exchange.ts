@@ -1,6 +1,9 @@
 import type { Dispatcher } from 'undici';
 import { isConnectorError, ResponseError } from '../errors.js';
+import type { ErrorClass } from '../manifest/types.js';
 import { channels } from './diagnostics.js';
+import type { Headers } from './headers.js';
+import type { RateLimitReader } from './rate-limit.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { retryDelay, shouldRetry, type RetryPolicy } from './retry.js';
 import { send, type OutgoingRequest } from './send.js';
@@ -12,10 +15,12 @@ export interface ExchangeContext {
   createDispatcher: () => Promise<Dispatcher>;
   limiter: RateLimiter;
   maxResponseBytes: number;
-  /** Header with the rate-limit reset time (epoch seconds), honoured on 429. */
-  resetHeader: string | undefined;
-  /** Finds the API's request id in a parsed error body, for events. */
-  requestIdOf: (body: unknown) => string | undefined;
+  /** Reads the rate-limit reset, honoured when an answer is a rate limit. */
+  rateLimit: RateLimitReader;
+  /** The class of a non-2xx answer (a 403 may be a rate limit), from the manifest's rules. */
+  classify: (status: number, headers: Headers, body: unknown) => ErrorClass | undefined;
+  /** Finds the API's request id in an answer (body or header), for events. */
+  requestIdOf: (body: unknown, headers: Headers) => string | undefined;
   /** Removes secrets from text the API sent back, before it goes into a message. */
   redact: (text: string) => string;
 }
@@ -26,6 +31,8 @@ export interface Exchange {
   /** The parsed JSON body (undefined for an empty or, on an error status, unparsable one). */
   body: unknown;
   attempts: number;
+  /** For a non-2xx answer: its class. */
+  class?: ErrorClass;
 }
 
 /**
@@ -37,6 +44,8 @@ export async function exchange(
   ctx: ExchangeContext,
   req: OutgoingRequest,
   policy: RetryPolicy,
+  /** False for a write that must not be sent twice (see shouldRetry). */
+  replayable: boolean,
   /** Sees a 2xx body before it is parsed (a pagination may read the next cursor early); true if it started something. */
   onText?: (text: string) => boolean,
 ): Promise<Exchange> {
@@ -74,20 +83,23 @@ export async function exchange(
         }
       }
       if (channels.response.hasSubscribers) {
-        channels.response.publish({ ...base, attempt, status: res.status, ms: Math.round(performance.now() - started), requestId: ok ? undefined : ctx.requestIdOf(body) });
+        const requestId = ok ? undefined : ctx.requestIdOf(body, res.headers);
+        channels.response.publish({ ...base, attempt, status: res.status, ms: Math.round(performance.now() - started), requestId: requestId && ctx.redact(requestId) });
       }
-      if (ok || !shouldRetry(req.method, { status: res.status }, count, policy)) {
-        return { status: res.status, headers: res.headers, body, attempts: attempt };
+      if (ok) return { status: res.status, headers: res.headers, body, attempts: attempt };
+      const kind = ctx.classify(res.status, res.headers, body);
+      if (!shouldRetry(replayable, { status: res.status, class: kind }, count, policy)) {
+        return { status: res.status, headers: res.headers, body, attempts: attempt, class: kind };
       }
       if (res.status >= 500) count.serverErrors++;
-      retryWait = retryDelay(attempt, res.status, res.headers, policy, ctx.resetHeader);
+      retryWait = retryDelay(attempt, kind === 'rate_limit', res.headers, policy, ctx.rateLimit);
       reason = `HTTP ${res.status}`;
     } catch (err) {
-      if (!shouldRetry(req.method, { error: err }, count, policy)) {
+      if (!shouldRetry(replayable, { error: err }, count, policy)) {
         if (isConnectorError(err)) err.attempts = attempt;
         throw err;
       }
-      retryWait = retryDelay(attempt, undefined, undefined, policy, ctx.resetHeader);
+      retryWait = retryDelay(attempt, false, undefined, policy, undefined);
       reason = `${(err as { code?: string }).code ?? 'error'}: ${(err as Error).message}`;
     }
     if (channels.retry.hasSubscribers) channels.retry.publish({ ...base, attempt, reason, waitMs: Math.round(retryWait) });

@@ -1,10 +1,6 @@
-import { header, type Headers } from './headers.js';
+import type { Headers } from './headers.js';
+import type { RateLimitReader } from './rate-limit.js';
 import { sleep } from './sleep.js';
-
-export interface RateLimitHeaders {
-  remaining?: string;
-  reset?: string;
-}
 
 /**
  * Paces every call of one runtime by the API's rate-limit headers: once the window's
@@ -14,16 +10,11 @@ export interface RateLimitHeaders {
 export class RateLimiter {
   private remaining = Number.POSITIVE_INFINITY;
   private resetAt = 0;
-  private readonly remainingHeader: string | undefined;
-  private readonly resetHeader: string | undefined;
 
   constructor(
-    headers: RateLimitHeaders,
+    private readonly reader: RateLimitReader,
     private readonly now: () => number = Date.now,
-  ) {
-    this.remainingHeader = headers.remaining?.toLowerCase();
-    this.resetHeader = headers.reset?.toLowerCase();
-  }
+  ) {}
 
   /** Takes one request of the window when no wait is needed; false otherwise (then call acquire). */
   tryAcquire(): boolean {
@@ -57,18 +48,18 @@ export class RateLimiter {
 
   /** Learns the window's state from an answer's headers. */
   update(headers: Headers): void {
-    if (!this.remainingHeader || !this.resetHeader) return;
-    const remaining = Number(header(headers, this.remainingHeader));
-    const reset = Number(header(headers, this.resetHeader));
-    if (!Number.isFinite(remaining) || !Number.isFinite(reset)) return;
-    const resetAt = reset * 1000;
-    if (resetAt > this.resetAt) {
+    const remaining = this.reader.remaining(headers);
+    if (remaining === undefined) return;
+    const resetAt = this.reader.resetAt(headers, this.now());
+    if (resetAt === undefined) return;
+    // A window is new when its reset is a second or more later than the known one (resets
+    // given as seconds-from-now move with the clock within one window).
+    if (resetAt >= this.resetAt + 1000) {
       this.resetAt = resetAt;
       this.remaining = remaining;
-    } else if (resetAt === this.resetAt) {
+    } else {
       // Answers arrive out of order under concurrency: the lowest count is the latest.
       this.remaining = Math.min(this.remaining, remaining);
     }
   }
 }
-

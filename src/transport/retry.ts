@@ -1,5 +1,7 @@
-import { header, type Headers } from './headers.js';
 import { AbortedError, isConnectorError, NetworkError, ResponseError, TimeoutError } from '../errors.js';
+import type { ErrorClass } from '../manifest/types.js';
+import type { Headers } from './headers.js';
+import { retryAfterMs, type RateLimitReader } from './rate-limit.js';
 
 /** When and how long to retry. Every field has a default a user would expect. */
 export interface RetryOptions {
@@ -38,8 +40,6 @@ export function mergeRetry(...layers: (RetryOptions | undefined)[]): RetryPolicy
   return policy;
 }
 
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
-
 /** Retries made so far in one exchange. */
 export interface RetryCount {
   all: number;
@@ -47,44 +47,49 @@ export interface RetryCount {
   serverErrors: number;
 }
 
-/** Whether a failed attempt may be sent again. */
-export function shouldRetry(method: string, outcome: { status: number } | { error: unknown }, count: RetryCount, policy: RetryPolicy): boolean {
-  if (!IDEMPOTENT.has(method) || count.all >= policy.limit) return false;
+/** What went wrong with one attempt: an answer (with its class) or a thrown error. */
+export type Outcome = { status: number; class?: ErrorClass } | { error: unknown };
+
+/**
+ * Whether a failed attempt may be sent again. `replayable` is false for a write that may
+ * not be sent twice: it is retried only when it surely never reached the server (the
+ * connection was never made).
+ */
+export function shouldRetry(replayable: boolean, outcome: Outcome, count: RetryCount, policy: RetryPolicy): boolean {
+  if (count.all >= policy.limit) return false;
   if ('status' in outcome) {
+    if (!replayable) return false;
+    // A rule that says "this is a rate limit" (GitHub's 403) makes the status worth a retry.
+    if (outcome.class === 'rate_limit') return true;
     if (!policy.statuses.includes(outcome.status)) return false;
     return outcome.status < 500 || count.serverErrors < policy.serverErrorLimit;
   }
   const err = outcome.error;
   if (err instanceof AbortedError || !isConnectorError(err)) return false;
+  if (!replayable) return (err instanceof NetworkError || err instanceof TimeoutError) && err.beforeSending;
   if (err instanceof ResponseError) return err.code === 'INVALID_RESPONSE';
   return err instanceof TimeoutError || err instanceof NetworkError;
 }
 
 /**
  * How long to wait before retry number `retry` (1-based): the API's `Retry-After` (seconds
- * or an HTTP date), else for a 429 its rate-limit reset time (epoch seconds), else
- * exponential backoff with full jitter. Always capped at `maxWaitMs`.
+ * or an HTTP date), else for a rate limit its reset time, else exponential backoff with
+ * full jitter. Always capped at `maxWaitMs`.
  */
 export function retryDelay(
   retry: number,
-  status: number | undefined,
+  rateLimited: boolean,
   headers: Headers | undefined,
   policy: RetryPolicy,
-  resetHeader: string | undefined,
+  reader: RateLimitReader | undefined,
   now: number = Date.now(),
   random: () => number = Math.random,
 ): number {
-  let wait: number | undefined;
-  const retryAfter = headers && header(headers, 'retry-after');
-  if (retryAfter !== undefined) {
-    const trimmed = retryAfter.trim();
-    if (/^\d+(\.\d+)?$/.test(trimmed)) wait = Number(trimmed) * 1000;
-    else if (!Number.isNaN(Date.parse(trimmed))) wait = Date.parse(trimmed) - now;
-  }
+  let wait = retryAfterMs(headers, now);
   // A 5xx carries the reset header too, but waiting a whole window for a failed server is wrong.
-  if (wait === undefined && status === 429 && headers && resetHeader) {
-    const reset = Number(header(headers, resetHeader));
-    if (Number.isFinite(reset) && reset > 0) wait = reset * 1000 - now;
+  if (wait === undefined && rateLimited && headers && reader) {
+    const resetAt = reader.resetAt(headers, now);
+    if (resetAt !== undefined) wait = resetAt - now;
   }
   wait ??= random() * Math.min(policy.maxWaitMs, policy.baseDelayMs * 2 ** (retry - 1));
   return Math.min(policy.maxWaitMs, Math.max(0, wait));

@@ -7,6 +7,13 @@ export interface OutgoingRequest {
   path: string;
   method: Dispatcher.HttpMethod;
   headers: Record<string, string>;
+  /** The encoded body, when the request has one. */
+  body?: string;
+  /**
+   * A query entry that carries a credential (`api_key=...`), added to the path only as the
+   * request leaves, so no message, event or error ever holds it.
+   */
+  secretQuery?: string;
   signal?: AbortSignal;
   /** Longest time for one attempt, from sending to the last body byte. */
   timeoutMs: number;
@@ -38,11 +45,13 @@ export async function send(dispatcher: Dispatcher, req: OutgoingRequest, maxByte
   else req.signal?.addEventListener('abort', onAbort, { once: true });
   let res: Dispatcher.ResponseData | undefined;
   try {
+    const path = req.secretQuery ? `${req.path}${req.path.includes('?') ? '&' : '?'}${req.secretQuery}` : req.path;
     res = await dispatcher.request({
       origin: req.origin,
-      path: req.path,
+      path,
       method: req.method,
       headers: req.headers,
+      body: req.body,
       signal: controller.signal,
     });
     const declared = Number(res.headers['content-length']);
@@ -73,11 +82,15 @@ function tooLarge(req: OutgoingRequest, status: number, limit: number, detail: s
   );
 }
 
+/** Failures of opening the connection: nothing of the request reached the server. */
+const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
 function transportError(err: unknown, req: OutgoingRequest, timedOut: boolean): Error {
   const e = err as { code?: string; name?: string; message?: string };
   const where = `${req.operation}: ${req.method} ${req.origin}${req.path.split('?')[0]}`;
+  const beforeSending = CONNECT_FAILURES.has(e.code ?? '');
   if (timedOut || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT' || e.code === 'UND_ERR_CONNECT_TIMEOUT') {
-    return new TimeoutError(`${where}: no complete response within ${req.timeoutMs} ms. Raise timeoutMs or try again later.`, err);
+    return new TimeoutError(`${where}: no complete response within ${req.timeoutMs} ms. Raise timeoutMs or try again later.`, err, beforeSending);
   }
   if (req.signal?.aborted || e.name === 'AbortError' || e.code === 'UND_ERR_ABORTED') {
     return new AbortedError(`${where}: aborted by the caller's signal.`, err);
@@ -85,5 +98,6 @@ function transportError(err: unknown, req: OutgoingRequest, timedOut: boolean): 
   return new NetworkError(
     `${where}: the connection failed (${e.code ?? e.name ?? 'error'}: ${e.message ?? String(err)}). Check the base URL and the network; transient failures are retried.`,
     err,
+    beforeSending,
   );
 }

@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import type { ConnectedAuth } from './auth/connect.js';
+import type { AuthDecoration } from './auth/session.js';
+import { PaginationError } from './errors.js';
+import type { FetchedPage, Lookahead } from './pagination/driver.js';
+import type { ConnectorPlan, OperationPlan } from './plan/compile.js';
+import type { Redactor } from './redact.js';
+import { buildRequest } from './request/build.js';
+import type { RecordInspector } from './response/decode.js';
+import type { RecordChecks } from './response/drift.js';
+import { exchange, type ExchangeContext } from './transport/exchange.js';
+import type { RetryPolicy } from './transport/retry.js';
+
+type Rec = Record<string, unknown>;
+export type Fetched = FetchedPage<Rec> | { record: Rec | null };
+
+/** What one runtime brings to every call: where, as whom, and how. */
+export interface Connection {
+  plan: ConnectorPlan;
+  origin: string;
+  basePath: string;
+  /** Base headers, the fixed auth decoration included. */
+  headers: Record<string, string>;
+  auth: ConnectedAuth;
+  exchange: ExchangeContext;
+  redact: Redactor;
+  checks: RecordChecks | undefined;
+}
+
+export interface CallSettings {
+  retry: RetryPolicy;
+  timeoutMs: number;
+  signal: AbortSignal | undefined;
+  lookahead: Lookahead | undefined;
+}
+
+/**
+ * One call of an operation, as the data flows: params → request (with the page token) →
+ * auth → transport (retries, pacing) → typed error or decoded records → the next cursor.
+ */
+export async function callOperation(c: Connection, op: OperationPlan, rawParams: unknown, o: CallSettings): Promise<Fetched> {
+  const params = op.validate(rawParams);
+  const page = op.pagination?.request(params);
+  const built = buildRequest(op.request, page?.params ?? params, c.basePath, page);
+  let headers = built.headers ? { ...c.headers, ...built.headers } : c.headers;
+  // One key per call, reused by its retries: the API applies the write once.
+  if (op.idempotencyKey) headers = { ...headers, [op.idempotencyKey]: randomUUID() };
+  const peek = o.lookahead && op.pagination?.peek;
+  const onText = peek ? (text: string) => o.lookahead!.wanted() && ((g) => g !== undefined && o.lookahead!.take(g))(peek(text)) : undefined;
+  const fixed = c.auth.fixed;
+  const attempt = (auth: AuthDecoration) =>
+    exchange(
+      c.exchange,
+      {
+        origin: c.origin,
+        path: built.path,
+        method: op.method,
+        headers: auth === fixed ? headers : { ...headers, ...auth.headers },
+        body: built.body,
+        secretQuery: auth.secretQuery,
+        signal: o.signal,
+        timeoutMs: o.timeoutMs,
+        operation: op.name,
+      },
+      o.retry,
+      op.replayable,
+      onText,
+    );
+  const auth = fixed ?? (await c.auth.session.decorate());
+  let res = await attempt(auth);
+  // An OAuth2 token may have expired early: one fresh token, one more try.
+  if (res.status === 401 && !fixed && (await c.auth.session.renew(auth))) res = await attempt(await c.auth.session.decorate());
+
+  const kind = res.status >= 300 || c.plan.rulesOn2xx ? (res.class ?? c.plan.classify(res.status, res.headers, res.body)) : undefined;
+  if (kind !== undefined || res.status >= 300) {
+    const target = op.pathParams.length ? op.pathParams.map((p) => `${p} ${JSON.stringify(params[p])}`).join(', ') : undefined;
+    const err = c.plan.httpError(res.status, res.body, res.headers, { operation: op.name, method: op.method, url: built.path, credential: c.auth.words, target }, c.redact, kind);
+    err.attempts = res.attempts;
+    throw err;
+  }
+
+  const checks = c.checks;
+  const inspect: RecordInspector | undefined = checks && ((record, which, status) => checks(op, record, which, status));
+  const decoded = op.decode(res.status, res.body, inspect);
+  if ('record' in decoded) return decoded;
+  const strategy = op.pagination!;
+  const view = { body: res.body, headers: res.headers, records: decoded.records };
+  const cut = strategy.truncated?.(view);
+  if (cut) {
+    throw new PaginationError(
+      `${op.name}: the API says the list goes on (${cut}), but the manifest declares no pagination for it, so records would be missing. ` +
+        'Declare how the list pages (see docs/manifest.md, Pagination).',
+      null,
+    );
+  }
+  const next = strategy.next(view, page!, { origin: c.origin, secretQueryName: c.auth.secretQueryName });
+  return { records: decoded.records, next, total: strategy.total?.(res.body) };
+}

@@ -1,0 +1,62 @@
+/**
+ * Dotted paths into JSON values, the one path language of manifests: `pages.next.cursor`,
+ * `data[0].id` (or `data.0.id`), and `$` for the value itself (`$.data` is `data`).
+ * Compiled once, so the hot path does no string work.
+ */
+export type Getter = (value: unknown) => unknown;
+
+/** The keys of a path; `[]` for the root. */
+export function splitPath(path: string): string[] {
+  const p = path.startsWith('$') ? path.slice(1).replace(/^\./, '') : path;
+  if (p === '') return [];
+  return p.replace(/\[(\d+)\]/g, '.$1').replace(/^\./, '').split('.');
+}
+
+/**
+ * @example
+ * const next = compileGetter('pages.next.starting_after');
+ * next({ pages: { next: { starting_after: 'abc' } } }); // 'abc'
+ * compileGetter('$')([1, 2]); // [1, 2]
+ */
+export function compileGetter(path: string): Getter {
+  const keys = splitPath(path);
+  if (keys.length === 0) return (value) => value;
+  if (keys.length === 1) {
+    const [k] = keys as [string];
+    return (value) => (value !== null && typeof value === 'object' && Object.hasOwn(value, k) ? (value as Record<string, unknown>)[k] : undefined);
+  }
+  return (value) => {
+    let v: unknown = value;
+    for (const k of keys) {
+      if (v === null || typeof v !== 'object' || !Object.hasOwn(v, k)) return undefined;
+      v = (v as Record<string, unknown>)[k];
+    }
+    return v;
+  };
+}
+
+/** Sets `value` at `path` inside `target`, creating the objects on the way (never on a prototype). */
+export function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = splitPath(path);
+  // defineProperty, not assignment: a key such as `__proto__` stays a plain key.
+  const put = (obj: Record<string, unknown>, key: string, v: unknown) =>
+    Object.defineProperty(obj, key, { value: v, writable: true, enumerable: true, configurable: true });
+  let node = target;
+  keys.forEach((key, i) => {
+    if (i === keys.length - 1) {
+      put(node, key, value);
+      return;
+    }
+    const next = Object.hasOwn(node, key) ? node[key] : undefined;
+    if (next === null || typeof next !== 'object' || Array.isArray(next)) {
+      const created: Record<string, unknown> = {};
+      put(node, key, created);
+      node = created;
+    } else node = next as Record<string, unknown>;
+  });
+}
+
+/** True for the path of the value itself (`$`). */
+export function isRootPath(path: string): boolean {
+  return splitPath(path).length === 0;
+}

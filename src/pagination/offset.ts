@@ -1,0 +1,36 @@
+import type { OffsetPagination } from '../manifest/types.js';
+import { decodeToken, encodeToken } from './token.js';
+import { badToken, compileStops, numberAt, pageSizeOf, withoutCursor, type PaginationStrategy } from './strategy.js';
+
+/**
+ * `offset`/`limit` APIs (Jira's `startAt`/`maxResults`): the token carries the offset of
+ * the next record, counted from the records actually received, so an API that serves
+ * fewer than asked never makes a page repeat or skip records.
+ */
+export function offsetStrategy(spec: OffsetPagination): PaginationStrategy {
+  const first = spec.first_offset ?? 0;
+  const stops = compileStops(spec);
+  return {
+    cursorParam: spec.param,
+    pageSizeParam: spec.page_size_param,
+    total: spec.total ? numberAt(spec.total) : undefined,
+    request(params) {
+      const cursor = params[spec.param];
+      let offset = first;
+      if (cursor !== undefined && cursor !== null) {
+        const value = decodeToken('of', String(cursor));
+        if (!value || !Number.isInteger(value[0]) || (value[0] as number) < first) throw badToken(spec.param);
+        offset = value[0] as number;
+      }
+      const rest = withoutCursor(params, spec.param);
+      const inject = offset === first && cursor === undefined ? [] : [{ ...spec.inject, value: offset }];
+      return { params: rest, inject, state: { position: offset, size: pageSizeOf(rest, spec) } };
+    },
+    next(page, sent) {
+      if (page.records.length === 0) return null;
+      const offset = sent.state.position!;
+      if (stops(page, sent, offset - first)) return null;
+      return encodeToken('of', [offset + page.records.length]);
+    },
+  };
+}
