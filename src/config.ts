@@ -6,8 +6,11 @@ const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
 /** One DNS label: a value cannot add a dot, a slash or a port, so it cannot change which host is called. */
 export const DEFAULT_VARIABLE_PATTERN = '^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$';
 
-/** The values of the manifest's server variables: given, else their defaults; each checked. */
-export function serverVariables(manifest: Manifest, given: Record<string, string> = {}): Record<string, string> {
+/**
+ * The values of the manifest's server variables: given, else their defaults; each checked.
+ * With `optional` (a base URL given outright), a missing one is left out rather than an error.
+ */
+export function serverVariables(manifest: Manifest, given: Record<string, string> = {}, optional = false): Record<string, string> {
   const declared = manifest.server.variables ?? {};
   for (const name of Object.keys(given)) {
     if (!Object.hasOwn(declared, name)) {
@@ -19,6 +22,7 @@ export function serverVariables(manifest: Manifest, given: Record<string, string
   for (const [name, spec] of Object.entries(declared)) {
     const value = given[name] ?? spec.default;
     const from = spec.env ? ` (hosts read it from ${spec.env})` : '';
+    if ((value === undefined || value === '') && optional) continue;
     if (value === undefined || value === '') {
       throw new ConfigurationError(`Missing configuration value "${name}"${spec.description ? ` (${spec.description})` : ''}: pass createRuntime({ config: { ${name}: '...' } })${from}.`);
     }

@@ -83,7 +83,7 @@ class ConnectorRuntime {
     debugFromEnvironment();
     const manifest = this.manifest;
     const credentials = options.credentials ?? {};
-    const variables = serverVariables(manifest, options.config);
+    const variables = serverVariables(manifest, options.config, options.baseUrl !== undefined);
     const redact = createRedactor(Object.entries(credentials).filter(([n]) => manifest.auth.credentials[n]?.secret !== false).map(([, v]) => v));
     const base = resolveBaseUrl(manifest, options, variables);
     const connectTimeout = options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs;

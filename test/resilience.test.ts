@@ -261,7 +261,7 @@ describe('rate-limit pacing', () => {
   });
 
   it('an abort during a rate-limit wait ends it at once', async () => {
-    const sandbox = await startSandbox({ counts: { contacts: 10 }, rateLimit: { limit: 1, windowSeconds: 3600 } });
+    const sandbox = await startSandbox({ counts: { contacts: 10 }, rateLimit: { limit: 1, windowSeconds: 30 } });
     const runtime = await createRuntime({ baseUrl: sandbox.url, credentials: { access_token: sandbox.token } });
     try {
       await runtime.execute({ entity: 'tags', action: 'list' });
@@ -271,6 +271,24 @@ describe('rate-limit pacing', () => {
       await assert.rejects(runtime.execute({ entity: 'tags', action: 'list', signal: controller.signal }), AbortedError);
       assert.ok(performance.now() - started < 1000);
       assert.equal(sandbox.stats.statuses[429] ?? 0, 0, 'waited instead of provoking a 429');
+    } finally {
+      await runtime.close();
+      await sandbox.close();
+    }
+  });
+
+  it('a window that reopens later than a call may wait is refused at once, with its reset time', async () => {
+    const sandbox = await startSandbox({ counts: { contacts: 10 }, rateLimit: { limit: 1, windowSeconds: 3600 } });
+    const runtime = await createRuntime({ baseUrl: sandbox.url, credentials: { access_token: sandbox.token }, retry: { maxWaitMs: 5_000 } });
+    try {
+      await runtime.execute({ entity: 'tags', action: 'list' });
+      await assert.rejects(runtime.execute({ entity: 'tags', action: 'list' }), (err: unknown) => {
+        assert.ok(err instanceof RateLimitError);
+        assert.ok(err.resetAt && err.resetAt.getTime() > Date.now() + 5_000, "the window's end, from the reset header");
+        assert.match(err.message, /longer than the 5000 ms this call may wait/);
+        return true;
+      });
+      assert.equal(sandbox.stats.requests, 1, 'nothing sent that would only be refused');
     } finally {
       await runtime.close();
       await sandbox.close();

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { mergeRetry, retryDelay, shouldRetry, DEFAULT_RETRY } from '../src/transport/retry.js';
 import { RateLimiter } from '../src/transport/rate-limiter.js';
 import { compileRateLimit, parseReset } from '../src/transport/rate-limit.js';
-import { AbortedError, NetworkError, ResponseError, TimeoutError } from '../src/errors.js';
+import { AbortedError, NetworkError, RateLimitError, ResponseError, TimeoutError } from '../src/errors.js';
 
 const none = { all: 0, serverErrors: 0 };
 
@@ -69,12 +69,12 @@ describe('rate limiter', () => {
   it('lets requests through until the window is spent, then waits for the reset', async () => {
     let now = 1_000_000;
     const limiter = new RateLimiter(compileRateLimit({ remaining: 'X-RateLimit-Remaining', reset: 'X-RateLimit-Reset' }), () => now);
-    assert.equal(await limiter.acquire(undefined, 't'), 0);
+    assert.equal(await limiter.acquire(undefined, 't', 60_000), 0);
     limiter.update({ 'x-ratelimit-remaining': '1', 'x-ratelimit-reset': String(now / 1000 + 0.05) });
-    assert.equal(await limiter.acquire(undefined, 't'), 0);
+    assert.equal(await limiter.acquire(undefined, 't', 60_000), 0);
     const waits: number[] = [];
     const started = Date.now();
-    const waited = limiter.acquire(undefined, 't', (ms) => {
+    const waited = limiter.acquire(undefined, 't', 60_000, (ms) => {
       waits.push(ms);
       now += ms;
     });
@@ -89,7 +89,9 @@ describe('rate limiter', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 20);
     const started = Date.now();
-    await assert.rejects(limiter.acquire(controller.signal, 'contacts.list'), AbortedError);
+    await assert.rejects(limiter.acquire(controller.signal, 'contacts.list', 60_000), AbortedError);
+    // A window that reopens later than the call may wait is refused at once, with its time.
+    await assert.rejects(limiter.acquire(undefined, 'contacts.list', 1000), (err: unknown) => err instanceof RateLimitError && err.resetAt instanceof Date);
     assert.ok(Date.now() - started < 1000);
   });
 });

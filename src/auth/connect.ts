@@ -74,7 +74,7 @@ export function connectAuth(manifest: Manifest, o: AuthOptions): ConnectedAuth {
     session,
     fixed: method.type === 'oauth2' ? undefined : (session.decorate() as AuthDecoration),
     words: names.length ? `${names.join(' and ')} credential${names.length > 1 ? 's' : ''}` : 'credential',
-    headerNames: method.type === 'api_key' && method.in === 'header' ? [method.name.toLowerCase()] : [],
+    headerNames: method.type === 'api_key' && method.in === 'header' ? [method.name.toLowerCase()] : method.type === 'oauth2' && method.header ? [method.header.toLowerCase()] : [],
     secretQueryName: method.type === 'api_key' && method.in === 'query' ? method.name : undefined,
   };
 }

@@ -12,7 +12,7 @@ export interface OAuth2Tokens {
 }
 
 /** Posts a form to the token endpoint; the runtime provides it over its own connection pool. */
-export type TokenPost = (url: string, form: string, headers: Record<string, string>) => Promise<{ status: number; body: unknown }>;
+export type TokenPost = (url: string, body: string, headers: Record<string, string>) => Promise<{ status: number; body: unknown }>;
 
 export interface OAuth2Client {
   /** A token that is not about to expire, if one is at hand. */
@@ -52,7 +52,8 @@ export function createOAuth2Client(options: OAuth2Options): OAuth2Client {
     form.set('grant_type', method.grant);
     if (method.grant === 'refresh_token') form.set('refresh_token', refresh ?? '');
     if (method.scopes?.length) form.set('scope', method.scopes.join(' '));
-    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+    const json = method.body_format === 'json';
+    const headers: Record<string, string> = { 'content-type': json ? 'application/json' : 'application/x-www-form-urlencoded', accept: 'application/json' };
     const clientId = fill(method.client_id);
     const clientSecret = fill(method.client_secret);
     if (method.client_auth === 'basic') {
@@ -66,7 +67,7 @@ export function createOAuth2Client(options: OAuth2Options): OAuth2Client {
     const url = fill(method.token_url);
     let res: { status: number; body: unknown };
     try {
-      res = await post(url, form.toString(), headers);
+      res = await post(url, json ? JSON.stringify(Object.fromEntries(form)) : form.toString(), headers);
     } catch (err) {
       if (isConnectorError(err)) throw err;
       throw new AuthenticationError('UNAUTHORIZED', redact(`OAuth2 token request to ${new URL(url).origin} failed: ${(err as Error).message}`), {

@@ -56,14 +56,16 @@ export function createAuthSession(
     }
     case 'oauth2': {
       const client = oauth2!();
-      const decorate = (token: string): AuthDecoration => ({ headers: { authorization: `Bearer ${token}` } });
+      const name = (method.header ?? 'authorization').toLowerCase();
+      const prefix = method.prefix ?? 'Bearer ';
+      const decorate = (token: string): AuthDecoration => ({ headers: { [name]: `${prefix}${token}` } });
       return {
         method,
         decorate() {
           const token = client.current();
           return token === undefined ? client.token().then(decorate) : decorate(token);
         },
-        renew: (used) => client.renew(used.headers.authorization?.slice('Bearer '.length)),
+        renew: (used) => client.renew(used.headers[name]?.slice(prefix.length)),
       };
     }
   }

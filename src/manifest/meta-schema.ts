@@ -95,6 +95,9 @@ const oauth2Fields = {
   scopes: { type: 'array', items: { type: 'string' } },
   client_auth: { enum: ['body', 'basic'] },
   refresh_before_s: { type: 'integer', minimum: 0 },
+  body_format: { enum: ['form', 'json'] },
+  header: headerName,
+  prefix: { type: 'string' },
 };
 
 const authTypes = {

@@ -122,7 +122,7 @@ function checkServer(server: Raw, variables: Record<string, Raw>, issues: RawIss
   }
 }
 
-const METHOD_KEYS = ['type', 'token', 'credential', 'username', 'password', 'in', 'name', 'value', 'grant', 'token_url', 'client_id', 'client_secret', 'refresh_token', 'access_token', 'scopes', 'client_auth', 'refresh_before_s', 'description'];
+const METHOD_KEYS = ['type', 'token', 'credential', 'username', 'password', 'in', 'name', 'value', 'grant', 'token_url', 'client_id', 'client_secret', 'refresh_token', 'access_token', 'scopes', 'client_auth', 'refresh_before_s', 'body_format', 'header', 'prefix', 'description'];
 
 /** `auth` in its one normalised form: credentials and a list of methods, each with an id and complete templates. */
 function normalizeAuth(raw: Raw, variables: Record<string, Raw>, issues: RawIssue[]): AuthSpec {
@@ -146,7 +146,7 @@ function normalizeAuth(raw: Raw, variables: Record<string, Raw>, issues: RawIssu
     const method = normalizeMethod(id, m, at, issues);
     if (!method) continue;
     for (const [field, text] of Object.entries(method)) {
-      if (typeof text !== 'string' || field === 'type' || field === 'id' || field === 'in' || field === 'name' || field === 'grant' || field === 'client_auth') continue;
+      if (typeof text !== 'string' || ['type', 'id', 'in', 'name', 'grant', 'client_auth', 'body_format', 'header', 'prefix'].includes(field)) continue;
       for (const name of templateNames(text)) {
         if (!Object.hasOwn(credentials, name) && !Object.hasOwn(variables, name)) {
           issues.push({ path: [...at, field in m ? field : 'credential'], message: `"{${name}}" is not a declared credential or server variable${known(credentials)}` });

@@ -206,6 +206,11 @@ export interface OAuth2Auth {
   client_auth?: 'body' | 'basic';
   /** Seconds before expiry to refresh (default 60). */
   refresh_before_s?: number;
+  /** How the token request's body is encoded (default form, as RFC 6749 says; some APIs want JSON). */
+  body_format?: 'form' | 'json';
+  /** Where the access token goes (default `Authorization`) and what precedes it (default `Bearer `). */
+  header?: string;
+  prefix?: string;
 }
 export interface NoAuth {
   type: 'none';
@@ -237,6 +242,7 @@ export type ErrorClass = 'authentication' | 'permission' | 'not_found' | 'confli
 /** Classifies an answer by its status and, optionally, a header or body value. */
 export interface ErrorRule {
   status: number[];
+  /** Header values the answer must have; `"*"` only asks that the header be there. */
   header?: Record<string, string>;
   /** A body path and the value it must have (compared as text). */
   body?: { path: string; equals?: string; exists?: boolean };

@@ -35,7 +35,11 @@ export function compileParamValidator(operation: string, params: Record<string, 
       const v = given[name];
       if (v === undefined) continue;
       const expected = check(v);
-      if (expected !== undefined) throw new ParameterError(`${operation}: parameter "${name}"${expected}.`, name);
+      if (expected !== undefined) {
+        // A nested value is named by its path: parameter "filter_groups[0].operator" must be ...
+        const [, inner = '', rest = expected] = /^([.[][^ ]*)( .*)$/.exec(expected) ?? [];
+        throw new ParameterError(`${operation}: parameter "${name}${inner}"${rest}.`, name);
+      }
     }
     for (const name of required) {
       if (given[name] === undefined) {

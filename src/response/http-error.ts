@@ -69,7 +69,11 @@ export function compileClassifier(spec: ErrorSpec): (status: number, headers: He
     const statuses = new Set(rule.status);
     return (status: number, headers: Headers, body: unknown): boolean => {
       if (!statuses.has(status)) return false;
-      for (const [name, value] of headerTests) if (header(headers, name)?.trim() !== value) return false;
+      // "*" asks only that the header be there (GitHub's secondary limit sends retry-after).
+      for (const [name, value] of headerTests) {
+        const got = header(headers, name)?.trim();
+        if (value === '*' ? got === undefined : got !== value) return false;
+      }
       if (bodyAt) {
         const v = bodyAt(body);
         if (rule.body!.exists !== undefined && (v !== undefined && v !== null) !== rule.body!.exists) return false;

@@ -5,7 +5,7 @@ import { channels } from './diagnostics.js';
 import type { Headers } from './headers.js';
 import type { RateLimitReader } from './rate-limit.js';
 import type { RateLimiter } from './rate-limiter.js';
-import { retryDelay, shouldRetry, type RetryPolicy } from './retry.js';
+import { retryDelay, shouldRetry, waitAsked, type RetryPolicy } from './retry.js';
 import { send, type OutgoingRequest } from './send.js';
 import { sleep } from './sleep.js';
 
@@ -57,7 +57,7 @@ export async function exchange(
     try {
       // The common case takes no await, so a request started ahead goes out at once.
       if (!ctx.limiter.tryAcquire()) {
-        await ctx.limiter.acquire(req.signal, req.operation, (waitMs, resetAt) => {
+        await ctx.limiter.acquire(req.signal, req.operation, policy.maxWaitMs, (waitMs, resetAt) => {
           if (channels.rateLimitWait.hasSubscribers) {
             channels.rateLimitWait.publish({ operation: req.operation, waitMs: Math.round(waitMs), resetAt: new Date(resetAt).toISOString() });
           }
@@ -88,7 +88,10 @@ export async function exchange(
       }
       if (ok) return { status: res.status, headers: res.headers, body, attempts: attempt };
       const kind = ctx.classify(res.status, res.headers, body);
-      if (!shouldRetry(replayable, { status: res.status, class: kind }, count, policy)) {
+      // A rate limit that lifts later than we may wait ends here, with its reset time, rather
+      // than in a retry that is refused again.
+      const asked = kind === 'rate_limit' ? waitAsked(true, res.headers, ctx.rateLimit, Date.now()) : undefined;
+      if ((asked !== undefined && asked > policy.maxWaitMs) || !shouldRetry(replayable, { status: res.status, class: kind }, count, policy)) {
         return { status: res.status, headers: res.headers, body, attempts: attempt, class: kind };
       }
       if (res.status >= 500) count.serverErrors++;

@@ -1,3 +1,4 @@
+import { RateLimitError } from '../errors.js';
 import type { Headers } from './headers.js';
 import type { RateLimitReader } from './rate-limit.js';
 import { sleep } from './sleep.js';
@@ -25,8 +26,11 @@ export class RateLimiter {
     return false;
   }
 
-  /** Waits, if needed, until a request may go out; returns how long it waited in ms. */
-  async acquire(signal: AbortSignal | undefined, what: string, onWait?: (ms: number, resetAt: number) => void): Promise<number> {
+  /**
+   * Waits, if needed, until a request may go out; returns how long it waited in ms. A wait
+   * longer than `maxWaitMs` is not started: a RateLimitError says when the window reopens.
+   */
+  async acquire(signal: AbortSignal | undefined, what: string, maxWaitMs: number, onWait?: (ms: number, resetAt: number) => void): Promise<number> {
     let waited = 0;
     for (;;) {
       const now = this.now();
@@ -40,6 +44,17 @@ export class RateLimiter {
         continue;
       }
       const ms = this.resetAt - now;
+      if (ms > maxWaitMs) {
+        const at = new Date(this.resetAt);
+        const err = new RateLimitError(
+          'RATE_LIMITED',
+          `${what}: the API's rate limit is spent until ${at.toISOString()}, ${Math.ceil(ms / 1000)} s from now, longer than the ${maxWaitMs} ms this call may wait. ` +
+            'Retry after then, or raise retry.maxWaitMs.',
+          { status: 429, details: [], method: '', url: '' },
+        );
+        err.resetAt = at;
+        throw err;
+      }
       onWait?.(ms, this.resetAt);
       await sleep(ms, signal, what);
       waited += ms;
@@ -52,9 +67,10 @@ export class RateLimiter {
     if (remaining === undefined) return;
     const resetAt = this.reader.resetAt(headers, this.now());
     if (resetAt === undefined) return;
-    // A window is new when its reset is a second or more later than the known one (resets
-    // given as seconds-from-now move with the clock within one window).
-    if (resetAt >= this.resetAt + 1000) {
+    // A window is another one when its reset differs from the known one by a second or more
+    // (resets given as seconds from now wobble with the clock within one window; a 429 may
+    // say the window reopens now).
+    if (Math.abs(resetAt - this.resetAt) >= 1000) {
       this.resetAt = resetAt;
       this.remaining = remaining;
     } else {

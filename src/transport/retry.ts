@@ -85,12 +85,20 @@ export function retryDelay(
   now: number = Date.now(),
   random: () => number = Math.random,
 ): number {
-  let wait = retryAfterMs(headers, now);
-  // A 5xx carries the reset header too, but waiting a whole window for a failed server is wrong.
-  if (wait === undefined && rateLimited && headers && reader) {
-    const resetAt = reader.resetAt(headers, now);
-    if (resetAt !== undefined) wait = resetAt - now;
-  }
+  let wait = waitAsked(rateLimited, headers, reader, now);
   wait ??= random() * Math.min(policy.maxWaitMs, policy.baseDelayMs * 2 ** (retry - 1));
   return Math.min(policy.maxWaitMs, Math.max(0, wait));
+}
+
+/**
+ * The wait the API asks for, uncapped: `Retry-After`, else for a rate limit its reset
+ * time. A 5xx carries the reset header too, but waiting a whole window for a failed
+ * server is wrong, so the reset counts only for rate limits.
+ */
+export function waitAsked(rateLimited: boolean, headers: Headers | undefined, reader: RateLimitReader | undefined, now: number): number | undefined {
+  const after = retryAfterMs(headers, now);
+  if (after !== undefined) return after;
+  if (!rateLimited || !headers || !reader) return undefined;
+  const resetAt = reader.resetAt(headers, now);
+  return resetAt === undefined ? undefined : resetAt - now;
 }
