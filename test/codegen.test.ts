@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,8 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { findDrift, generateAll } from '../scripts/codegen/generate.js';
 import { startSandbox } from '../sandbox/index.js';
 import { createClient } from '../generated/index.js';
+import { createClient as createHubSpotClient } from '../generated/hubspot/index.js';
+import { startHubSpot } from './imitations/hubspot.js';
 import { DEFAULT_MANIFEST, loadManifest, parseManifest } from '../src/index.js';
 import { parseReference } from './reference-tables.js';
 
@@ -18,6 +20,8 @@ const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const GENERATED = join(ROOT, 'generated');
 const SHARED_REFERENCE = join(ROOT, '..', 'shared', 'spec', 'intercom-reference.md');
+/** generated/<name>/ of the connectors in connectors/: theirs to check. */
+const OTHER_CONNECTORS = ['github', 'hubspot', 'stripe', 'zendesk'];
 
 // A new entity with one list action and one field, appended to the real manifest.
 const EXTRA_ENTITY = `
@@ -44,7 +48,7 @@ describe('codegen', () => {
     const b = await generateAll(await loadManifest(DEFAULT_MANIFEST), yamlText);
     assert.deepEqual([...a.keys()], ['types.ts', 'client.ts', 'index.ts', 'reference.md', 'openapi.json', 'manifest.json']);
     for (const [name, content] of a) assert.equal(content, b.get(name), `${name} differs between two runs`);
-    assert.deepEqual(await findDrift(a, GENERATED), [], 'run `npm run codegen` and commit generated/');
+    assert.deepEqual(await findDrift(a, GENERATED, OTHER_CONNECTORS), [], 'run `npm run codegen` and commit generated/');
   });
 
   it('reproduces every operation, parameter and field of the shared Intercom reference', async (t) => {
@@ -109,7 +113,7 @@ describe('codegen', () => {
     const openapi = JSON.parse(files.get('openapi.json')!);
     assert.equal(openapi.paths['/articles'].get.operationId, 'help_articles_list');
 
-    const drift = await findDrift(files, GENERATED);
+    const drift = await findDrift(files, GENERATED, OTHER_CONNECTORS);
     assert.deepEqual(drift.map((d) => d.replace(/^.*generated\//, '')).sort(), [
       'client.ts is stale',
       'manifest.json is stale',
@@ -130,6 +134,47 @@ describe('codegen', () => {
     assert.match(check.stderr, /Run `npm run codegen`/);
     const clean = await run(process.execPath, ['--import', 'tsx', 'scripts/codegen.ts', '--check'], { cwd: ROOT });
     assert.match(clean.stdout, /up to date/);
+  });
+
+  it('every connector in connectors/ has its generated/<name>/, up to date, with a valid OpenAPI document', async () => {
+    const names = (await readdir(join(ROOT, 'connectors'))).filter((f) => f.endsWith('.yaml'));
+    assert.deepEqual(names.sort(), ['github.yaml', 'hubspot.yaml', 'stripe.yaml', 'zendesk.yaml']);
+    for (const file of names) {
+      const path = join(ROOT, 'connectors', file);
+      const manifest = await loadManifest(path);
+      const out = join(GENERATED, manifest.connector.name);
+      const files = await generateAll(manifest, await readFile(path, 'utf8'), '../../src/index.js', `../../connectors/${file}`);
+      assert.deepEqual(await findDrift(files, out), [], `${file}: run \`npm run codegen\` and commit generated/`);
+      const doc = JSON.parse(files.get('openapi.json')!);
+      const result = await new Validator().validate(doc);
+      assert.equal(result.valid, true, `${file}: ${JSON.stringify(result.errors, null, 2)}`);
+    }
+    const hubspot = JSON.parse(await readFile(join(GENERATED, 'hubspot', 'openapi.json'), 'utf8'));
+    const search = hubspot.paths['/crm/v3/objects/contacts/search'].post;
+    assert.deepEqual(Object.keys(search.requestBody.content['application/json'].schema.properties), ['filterGroups', 'sorts', 'query', 'properties', 'limit', 'after']);
+    const zendesk = JSON.parse(await readFile(join(GENERATED, 'zendesk', 'openapi.json'), 'utf8'));
+    assert.equal(zendesk.servers[0].url, 'https://{subdomain}.zendesk.com/api/v2');
+    assert.deepEqual(Object.keys(zendesk.components.securitySchemes), ['apiTokenAuth', 'oauthAuth']);
+    assert.ok(zendesk.paths['/tickets'].get.parameters.some((p: { name: string }) => p.name === 'page[after]'), 'the cursor as Zendesk reads it');
+  });
+
+  it('a generated connector client defaults to its own manifest', async () => {
+    const hs = await startHubSpot({ contacts: 30 });
+    const hubspot = createHubSpotClient({ baseUrl: hs.url, credentials: { access_token: hs.accessToken } });
+    try {
+      const { data, meta } = await hubspot.contacts.search({ limit: 10 });
+      assert.equal(data.length, 10);
+      assert.equal(typeof meta.next_page, 'string');
+      let n = 0;
+      for await (const c of hubspot.contacts.paginate({ limit: 7 })) {
+        assert.equal(c.id, hs.contacts[n]!.id);
+        n++;
+      }
+      assert.equal(n, 30);
+    } finally {
+      await hubspot.close();
+      await hs.close();
+    }
   });
 
   it('the generated client runs every call through the runtime', async () => {

@@ -13,6 +13,8 @@ import {
   type Operations,
   type Team,
 } from '../generated/index.js';
+import type * as GitHub from '../generated/github/index.js';
+import type * as HubSpot from '../generated/hubspot/index.js';
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 /** Compiles only when `value` has exactly the type T. */
@@ -68,4 +70,21 @@ export async function typeTests(runtime: Runtime<Operations>): Promise<void> {
   await intercom.contacts.get();
   // @ts-expect-error: unknown entity on the client
   await intercom.contact.list();
+}
+
+/** The other connectors' generated types: nested body parameters, integer path parameters. */
+export async function connectorTypeTests(github: Runtime<GitHub.Operations>, hubspot: HubSpot.HubspotClient): Promise<void> {
+  const issue = await github.execute({ entity: 'issues', action: 'get', params: { owner: 'o', repo: 'r', number: 1 } });
+  expectType<GitHub.Issue>()(issue.data);
+  // @ts-expect-error: an issue number is an integer
+  await github.execute({ entity: 'issues', action: 'get', params: { owner: 'o', repo: 'r', number: '1' } });
+  // @ts-expect-error: GitHub's lists take no starting_after
+  await github.execute({ entity: 'issues', action: 'list', params: { owner: 'o', repo: 'r', starting_after: 'x' } });
+
+  const found = await hubspot.contacts.search({ filter_groups: [{ filters: [{ propertyName: 'email', operator: 'EQ', value: 'a@b.co' }] }], limit: 50 });
+  expectType<HubSpot.CrmObject[]>()(found.data);
+  // @ts-expect-error: an operator HubSpot does not have
+  await hubspot.contacts.search({ filter_groups: [{ filters: [{ propertyName: 'email', operator: 'LIKE' }] }] });
+  // @ts-expect-error: a filter group is an object with filters
+  await hubspot.contacts.search({ filter_groups: ['email = x'] });
 }

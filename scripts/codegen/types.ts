@@ -3,7 +3,9 @@ import type { JsonSchema, Manifest, ParamSpec } from '../../src/manifest/types.j
 import { GENERATED_BANNER, operationNames } from './names.js';
 import { refName, retarget } from '../../src/manifest/render-type.js';
 
-const PARAM_KEYWORDS = ['description', 'enum', 'minimum', 'maximum', 'minLength', 'maxLength', 'pattern', 'default'] as const;
+const PARAM_KEYWORDS = ['description', 'enum', 'minimum', 'maximum', 'minLength', 'maxLength', 'pattern', 'default', 'minItems', 'maxItems'] as const;
+/** Keywords of object and array parameters that hold schemas (their references point at the shared types). */
+const NESTED_KEYWORDS = ['items', 'properties', 'additionalProperties'] as const;
 
 /**
  * `types.ts`: one named type per shared schema, one params type per operation, and the
@@ -44,6 +46,8 @@ export async function generateTypes(manifest: Manifest, engineImport: string): P
     additionalProperties: false,
     unknownAny: true,
     strictIndexSignatures: true,
+    // A bounded array is an array, not a union of tuples of every length.
+    maxItems: -1,
     format: true,
     style: { singleQuote: true, printWidth: 120 },
   });
@@ -95,6 +99,7 @@ function paramsSchema(title: string, description: string, params: Record<string,
   for (const [name, p] of Object.entries(params)) {
     const prop: Record<string, unknown> = { type: p.type };
     for (const k of PARAM_KEYWORDS) if (p[k] !== undefined) prop[k] = p[k];
+    for (const k of NESTED_KEYWORDS) if (p[k] !== undefined) prop[k] = markPermissive(retarget(p[k], (n) => `#/definitions/${n}`, (key) => key.startsWith('x-')));
     const bounds = [p.minimum !== undefined && `at least ${p.minimum}`, p.maximum !== undefined && `at most ${p.maximum}`].filter(Boolean);
     if (bounds.length) prop.description = `${p.description ?? ''}${p.description ? ' ' : ''}(${bounds.join(', ')})`;
     properties[name] = prop;
