@@ -29,8 +29,25 @@ function convertValue(key: string, raw: string, spec: ParamSpec | undefined): un
       if (/^(true|1|yes)$/i.test(raw)) return true;
       if (/^(false|0|no)$/i.test(raw)) return false;
       throw new UsageError(`--param ${key}=${raw}: ${key} is a boolean (true or false).`);
+    case 'array': {
+      // A JSON array, or a comma-separated list of strings (numbers when the items are numbers).
+      if (raw.trimStart().startsWith('[')) return json(key, raw);
+      const items = raw === '' ? [] : raw.split(',');
+      const itemType = (spec.items as { type?: unknown } | undefined)?.type;
+      return itemType === 'integer' || itemType === 'number' ? items.map((i) => convertValue(key, i, { ...spec, type: itemType })) : items;
+    }
+    case 'object':
+      return json(key, raw);
     default:
       return raw;
+  }
+}
+
+function json(key: string, raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch (err) {
+    throw new UsageError(`--param ${key}: not valid JSON (${(err as Error).message}); pass it as JSON, e.g. --params '{"${key}": ...}'.`);
   }
 }
 
