@@ -110,6 +110,37 @@ describe('manifest loader', () => {
     });
   }
 
+  // The components of manifest language 2, each broken once, each reported at its line.
+  const componentCases: [string, string, number, RegExp][] = [
+    ['unknown pagination type', edit(13, '  cursor: { type: cursr, param: after, next: next }'), 13, /must be one of "cursor", "next_url", "offset", "page_number", "none", found string "cursr"/],
+    ['unknown auth method type', edit(8, ['  methods:', '    key: { type: apikey, in: header, name: X-Key, value: "{token}" }']).replace('  credential: token\n', ''), 9, /must be one of "bearer", "basic", "api_key", "oauth2", "none"/],
+    ['a key of another pagination type', edit(13, '  cursor: { type: cursor, param: after, next: next, page_param: p }'), 13, /unknown key "page_param".*Allowed keys here: type, param, page_size_param/],
+    ['a cursor with two sources', edit(13, '  cursor: { type: cursor, param: after, next: next, last_record: id }'), 13, /exactly one of `next`.*`next_header` or `last_record`/],
+    ['an inline strategy of an unknown type', edit(26, '        pagination: { type: pages, param: after }'), 26, /must be one of "cursor", "next_url"/],
+    ['a template naming no credential', edit(9, '  token: "{tokn}"'), 9, /"\{tokn\}" is not a declared credential or server variable \(declared: token\)/],
+    ['a body parameter on a GET', edit(23, '          after: { type: string, in: body }'), 23, /a GET request has no body/],
+    ['records with an unknown option', edit(24, '        records: { path: data, missing: skip }'), 24, /must be one of "error", "empty"/],
+    ['a base URL placeholder that is no variable', edit(6, '  base_url: https://{tenant}.shop.test'), 6, /"\{tenant\}" in the URL is not a server variable: declare server\.variables\.tenant/],
+    ['an error rule with an unknown class', `${BASE}errors:\n  rules:\n    - { status: 403, as: ratelimit }\n`, 35, /must be one of "authentication", "permission", "not_found", "conflict", "rate_limit"/],
+    ['an unknown reset format', `${BASE}errors:\n  rate_limit: { reset: X-Reset, reset_format: seconds }\n`, 34, /must be one of "epoch_seconds", "epoch_ms", "delta_seconds", "http_date", "iso8601"/],
+    ['style on a scalar', edit(23, '          after: { type: string, style: comma }'), 23, /`style` says how an array goes into the query/],
+    ['a page size parameter that is not declared', edit(13, '  cursor: { type: cursor, param: after, next: next, page_size_param: limit }'), 23, /sets the page size with "limit": declare params\.limit/],
+    ['unwrap on a list', edit(24, ['        records: data', '        unwrap: item']), 25, /`unwrap` is for actions that return one record/],
+  ];
+  for (const [name, text, line, message] of componentCases) {
+    it(`rejects: ${name}`, () => {
+      rejects(text, line, message);
+    });
+  }
+
+  it('expands shorthands into one form: an inline auth method, errors.list, records as a path', () => {
+    const m = parseManifest(`${BASE}errors: { list: problems, code: kind, message: detail, request_id: [trace, { header: X-Trace }] }\n`, 'shop.yaml');
+    assert.deepEqual(m.auth.methods, [{ type: 'bearer', id: 'bearer', token: '{token}' }]);
+    assert.deepEqual(m.errors.details, [{ path: 'problems', code: 'kind', message: 'detail' }]);
+    assert.deepEqual(m.errors.request_id, [{ path: 'trace' }, { header: 'X-Trace' }]);
+    assert.deepEqual(m.entities.items!.actions.list!.records, { path: 'data' });
+  });
+
   it('reports every problem at once, each with its own line', () => {
     const text = edit(25, '        recrod: { $ref: "#/schemas/Item" }').replace('        method: GET\n        path: /items/{id}', '        method: FETCH\n        path: /items/{id}');
     const err = rejects(text, 25, /unknown key "recrod"/);
