@@ -111,6 +111,28 @@ entities:
     assert.equal(server.requests.length - before, 6, 'the short sixth page is the last');
   });
 
+  it('a page number in the path, from the first page on', async () => {
+    const server = await serve((req, res) => {
+      const page = Number(/^\/items\/page\/(\d+)$/.exec(req.parsed.pathname)?.[1] ?? NaN);
+      sendJson(res, Number.isNaN(page) ? 404 : 200, ITEMS.slice((page - 1) * 20, page * 20));
+    });
+    const m = manifest(`
+entities:
+  items:
+    actions:
+      list:
+        method: GET
+        path: /items/page/{page}
+        params: { cursor: { type: string } }
+        records: $
+        record: { type: object }
+        pagination: { type: page_number, param: cursor, inject: { in: path, name: page }, page_size: 20, stop_on_short_page: true }
+`);
+    const r = await runtimeFor(m, server);
+    assert.deepEqual(ids(await all(r, 'items', 'list')), ids(ITEMS));
+    assert.deepEqual(server.requests.map((q) => q.url), ['/items/page/1', '/items/page/2', '/items/page/3']);
+  });
+
   it('cursor in a response header, and in the JSON body of a POST (GraphQL), with a hasNextPage flag', async () => {
     const server = await serve((req, res) => {
       if (req.parsed.pathname === '/events') {

@@ -1,7 +1,7 @@
 import { compileGetter, splitPath } from '../dotted-path.js';
 import type { CursorPagination } from '../manifest/types.js';
 import { header } from '../transport/headers.js';
-import { compileStops, numberAt, pageSizeOf, withoutCursor, type PaginationStrategy } from './strategy.js';
+import { compileStops, cursorOf, pagedBasics, pageSizeOf, withoutCursor, type PaginationStrategy } from './strategy.js';
 
 /**
  * The API hands out the next cursor itself (in the body, a header, or as the last record's
@@ -16,13 +16,11 @@ export function cursorStrategy(spec: CursorPagination): PaginationStrategy {
   const key = spec.next ? JSON.stringify(splitPath(spec.next).at(-1)) : undefined;
 
   return {
-    cursorParam: spec.param,
-    pageSizeParam: spec.page_size_param,
-    total: spec.total ? numberAt(spec.total) : undefined,
+    ...pagedBasics(spec),
     request(params) {
-      const cursor = params[spec.param];
+      const cursor = cursorOf(params, spec);
       const state = { size: pageSizeOf(params, spec) };
-      if (cursor === undefined || cursor === null) return { params, inject: [], state };
+      if (cursor === undefined) return { params, inject: [], state };
       return { params: withoutCursor(params, spec.param), inject: [{ ...inject, value: cursor }], state };
     },
     peek: key ? (text) => lastStringAfterKey(text, key) : undefined,

@@ -3,7 +3,7 @@ import { PaginationError } from '../errors.js';
 import type { NextUrlPagination } from '../manifest/types.js';
 import { linkTarget } from '../transport/headers.js';
 import { decodeToken, encodeToken } from './token.js';
-import { badToken, compileStops, numberAt, pageSizeOf, withoutCursor, type PaginationStrategy } from './strategy.js';
+import { badToken, compileStops, cursorOf, pagedBasics, pageSizeOf, withoutCursor, type PaginationStrategy } from './strategy.js';
 
 /**
  * The API hands out the URL of the next page, in the body or the `Link` header (GitHub,
@@ -15,14 +15,12 @@ export function nextUrlStrategy(spec: NextUrlPagination): PaginationStrategy {
   const rel = spec.link_rel ?? 'next';
   const stops = compileStops(spec);
   return {
-    cursorParam: spec.param,
-    pageSizeParam: spec.page_size_param,
-    total: spec.total ? numberAt(spec.total) : undefined,
+    ...pagedBasics(spec),
     request(params) {
-      const cursor = params[spec.param];
+      const cursor = cursorOf(params, spec);
       const state = { size: pageSizeOf(params, spec) };
-      if (cursor === undefined || cursor === null) return { params, inject: [], state };
-      const value = decodeToken('nu', String(cursor));
+      if (cursor === undefined) return { params, inject: [], state };
+      const value = decodeToken('nu', cursor);
       const url = value?.[0];
       // Only a path of this origin: "//host" would name another host.
       if (typeof url !== 'string' || !url.startsWith('/') || url.startsWith('//')) throw badToken(spec.param);

@@ -1,6 +1,6 @@
 import type { OffsetPagination } from '../manifest/types.js';
 import { decodeToken, encodeToken } from './token.js';
-import { badToken, compileStops, numberAt, pageSizeOf, withoutCursor, type PaginationStrategy } from './strategy.js';
+import { badToken, compileStops, cursorOf, pagedBasics, pageSizeOf, withoutCursor, type PaginationStrategy } from './strategy.js';
 
 /**
  * `offset`/`limit` APIs (Jira's `startAt`/`maxResults`): the token carries the offset of
@@ -11,19 +11,17 @@ export function offsetStrategy(spec: OffsetPagination): PaginationStrategy {
   const first = spec.first_offset ?? 0;
   const stops = compileStops(spec);
   return {
-    cursorParam: spec.param,
-    pageSizeParam: spec.page_size_param,
-    total: spec.total ? numberAt(spec.total) : undefined,
+    ...pagedBasics(spec),
     request(params) {
-      const cursor = params[spec.param];
+      const cursor = cursorOf(params, spec);
       let offset = first;
-      if (cursor !== undefined && cursor !== null) {
-        const value = decodeToken('of', String(cursor));
+      if (cursor !== undefined) {
+        const value = decodeToken('of', cursor);
         if (!value || !Number.isInteger(value[0]) || (value[0] as number) < first) throw badToken(spec.param);
         offset = value[0] as number;
       }
       const rest = withoutCursor(params, spec.param);
-      const inject = offset === first && cursor === undefined ? [] : [{ ...spec.inject, value: offset }];
+      const inject = offset === first && cursor === undefined && spec.inject.in !== 'path' ? [] : [{ ...spec.inject, value: offset }];
       return { params: rest, inject, state: { position: offset, size: pageSizeOf(rest, spec) } };
     },
     next(page, sent) {

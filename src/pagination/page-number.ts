@@ -2,7 +2,7 @@ import { compileGetter } from '../dotted-path.js';
 import { ParameterError } from '../errors.js';
 import type { PageNumberPagination } from '../manifest/types.js';
 import { decodeToken, encodeToken } from './token.js';
-import { badToken, compileStops, numberAt, pageSizeOf, withoutCursor, type PaginationStrategy } from './strategy.js';
+import { badToken, compileStops, cursorOf, numberAt, pagedBasics, pageSizeOf, withoutCursor, type PaginationStrategy } from './strategy.js';
 
 interface PagePosition {
   page: number;
@@ -37,13 +37,12 @@ export function pageNumberStrategy(spec: PageNumberPagination): PaginationStrate
   const stops = compileStops(spec);
 
   return {
-    cursorParam: spec.param,
-    pageSizeParam: sizeParam,
-    total: spec.total ? numberAt(spec.total) : undefined,
+    ...pagedBasics(spec),
     request(params) {
-      const cursor = params[spec.param];
-      if (cursor === undefined || cursor === null) return { params, inject: [], state: { position: first, size: pageSizeOf(params, spec) } };
-      const pos = decodePageCursor(String(cursor));
+      const cursor = cursorOf(params, spec);
+      // A page number in the path has no default to fall back on: the first page names itself.
+      if (cursor === undefined) return { params, inject: inject.in === 'path' ? [{ ...inject, value: first }] : [], state: { position: first, size: pageSizeOf(params, spec) } };
+      const pos = decodePageCursor(cursor);
       if (!pos) throw badToken(spec.param);
       const rest = withoutCursor(params, spec.param);
       if (sizeParam && pos.size !== undefined) {

@@ -105,6 +105,17 @@ export function badToken(param: string): ParameterError {
   );
 }
 
+/** What every paged strategy says the same way: its parameters and where the total is. */
+export function pagedBasics(spec: PagedSpec): Pick<PaginationStrategy, 'cursorParam' | 'pageSizeParam' | 'total'> {
+  return { cursorParam: spec.param, pageSizeParam: spec.page_size_param, total: spec.total ? numberAt(spec.total) : undefined };
+}
+
+/** The caller's cursor, or undefined on the first page. */
+export function cursorOf(params: Record<string, unknown>, spec: PagedSpec): string | undefined {
+  const cursor = params[spec.param];
+  return cursor === undefined || cursor === null ? undefined : String(cursor);
+}
+
 /** The caller's params without the cursor. */
 export function withoutCursor(params: Record<string, unknown>, param: string): Record<string, unknown> {
   if (params[param] === undefined) return params;
