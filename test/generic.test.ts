@@ -108,6 +108,19 @@ describe('a second, non-Intercom manifest runs through the same engine', () => {
     assert.equal(server.requests.at(-1)!.url, '/api/v2/books/x%2F..%2Fy/details', 'path parameters are percent-encoded');
   });
 
+  it('compiles a manifest once, for every runtime that uses it', async () => {
+    const { compileConnector } = await import('../src/plan/compile.js');
+    const manifest = runtime.manifest;
+    const other = await createRuntime({ manifest, baseUrl: `${server.url}/api/v2`, credentials: { api_key: 'another-key-0000' } });
+    try {
+      assert.equal(compileConnector(other.manifest), compileConnector(manifest), 'one plan per manifest object');
+      const { data } = await other.execute({ entity: 'books', action: 'get', params: { isbn: '978-0001' } }).catch((e: unknown) => ({ data: e }));
+      assert.ok(data instanceof Error, 'the second runtime has its own credentials (this key is refused)');
+    } finally {
+      await other.close();
+    }
+  });
+
   it('stops with a PaginationError when the API repeats a cursor', async () => {
     const stars: number[] = [];
     await assert.rejects(
