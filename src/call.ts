@@ -5,7 +5,7 @@ import { PaginationError } from './errors.js';
 import type { FetchedPage, Lookahead } from './pagination/driver.js';
 import type { ConnectorPlan, OperationPlan } from './plan/compile.js';
 import type { Redactor } from './redact.js';
-import { buildRequest } from './request/build.js';
+import { buildRequest, type BuiltRequest } from './request/build.js';
 import type { RecordInspector } from './response/decode.js';
 import type { RecordChecks } from './response/drift.js';
 import { exchange, type ExchangeContext } from './transport/exchange.js';
@@ -34,6 +34,36 @@ export interface CallSettings {
   lookahead: Lookahead | undefined;
 }
 
+/** One request of the call (and its retries), as auth decorates it. */
+function attempt(c: Connection, op: OperationPlan, built: BuiltRequest, headers: Record<string, string>, auth: AuthDecoration, o: CallSettings, onText: ((text: string) => boolean) | undefined) {
+  return exchange(
+    c.exchange,
+    {
+      origin: c.origin,
+      path: built.path,
+      method: op.method,
+      headers: auth === c.auth.fixed ? headers : { ...headers, ...auth.headers },
+      body: built.body,
+      secretQuery: auth.secretQuery,
+      signal: o.signal,
+      timeoutMs: o.timeoutMs,
+      operation: op.name,
+    },
+    o.retry,
+    op.replayable,
+    onText,
+  );
+}
+
+/** Hands a cursor read from a page's raw text to whoever waits for the next page. */
+function guessNext(peek: (text: string) => string | undefined, lookahead: Lookahead): (text: string) => boolean {
+  return (text) => {
+    if (!lookahead.wanted()) return false;
+    const guess = peek(text);
+    return guess !== undefined && lookahead.take(guess);
+  };
+}
+
 /**
  * One call of an operation, as the data flows: params → request (with the page token) →
  * auth → transport (retries, pacing) → typed error or decoded records → the next cursor.
@@ -46,30 +76,12 @@ export async function callOperation(c: Connection, op: OperationPlan, rawParams:
   // One key per call, reused by its retries: the API applies the write once.
   if (op.idempotencyKey) headers = { ...headers, [op.idempotencyKey]: randomUUID() };
   const peek = o.lookahead && op.pagination?.peek;
-  const onText = peek ? (text: string) => o.lookahead!.wanted() && ((g) => g !== undefined && o.lookahead!.take(g))(peek(text)) : undefined;
+  const onText = peek ? guessNext(peek, o.lookahead!) : undefined;
   const fixed = c.auth.fixed;
-  const attempt = (auth: AuthDecoration) =>
-    exchange(
-      c.exchange,
-      {
-        origin: c.origin,
-        path: built.path,
-        method: op.method,
-        headers: auth === fixed ? headers : { ...headers, ...auth.headers },
-        body: built.body,
-        secretQuery: auth.secretQuery,
-        signal: o.signal,
-        timeoutMs: o.timeoutMs,
-        operation: op.name,
-      },
-      o.retry,
-      op.replayable,
-      onText,
-    );
   const auth = fixed ?? (await c.auth.session.decorate());
-  let res = await attempt(auth);
+  let res = await attempt(c, op, built, headers, auth, o, onText);
   // An OAuth2 token may have expired early: one fresh token, one more try.
-  if (res.status === 401 && !fixed && (await c.auth.session.renew(auth))) res = await attempt(await c.auth.session.decorate());
+  if (res.status === 401 && !fixed && (await c.auth.session.renew(auth))) res = await attempt(c, op, built, headers, await c.auth.session.decorate(), o, onText);
 
   const kind = res.status >= 300 || c.plan.rulesOn2xx ? (res.class ?? c.plan.classify(res.status, res.headers, res.body)) : undefined;
   if (kind !== undefined || res.status >= 300) {

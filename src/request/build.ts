@@ -74,20 +74,18 @@ export function compileRequest(operation: string, action: Pick<ActionSpec, 'path
  * buildRequest(template, { id: 'a/b' }, '').path; // '/contacts/a%2Fb'
  */
 export function buildRequest(t: RequestTemplate, params: Record<string, unknown>, basePath: string, page?: PageRequest): BuiltRequest {
-  const inject = page?.inject ?? [];
-  const injected = (where: Injection['in']) => inject.filter((i) => i.in === where);
+  const inject = page?.inject ?? NONE;
   let target: string;
   if (page?.url !== undefined) {
     target = page.url;
   } else {
-    const pathValues = injected('path');
     let path = basePath;
     for (const part of t.parts) {
       if (typeof part === 'string') {
         path += part;
         continue;
       }
-      const value = pathValues.find((i) => i.name === part.param)?.value ?? params[part.param];
+      const value = injectedValue(inject, 'path', part.param) ?? params[part.param];
       const raw = String(value);
       if (value === undefined || raw === '' || raw === '.' || raw === '..') {
         throw new ParameterError(`${t.operation}: parameter "${part.param}" cannot be ${value === undefined ? 'left out' : JSON.stringify(raw)}; pass the record's id.`, part.param);
@@ -97,34 +95,44 @@ export function buildRequest(t: RequestTemplate, params: Record<string, unknown>
     const search = new URLSearchParams();
     for (const [k, v] of t.fixedQuery) search.append(k, v);
     for (const [name, wire, style] of t.query) appendQuery(search, wire, params[name], style);
-    for (const i of injected('query')) appendQuery(search, i.name, i.value, 'repeat');
+    for (const i of inject) if (i.in === 'query') appendQuery(search, i.name, i.value, 'repeat');
     const qs = search.toString();
     target = qs ? `${path}?${qs}` : path;
   }
 
   let headers: Record<string, string> | undefined = t.fixedHeaders ? { ...t.fixedHeaders } : undefined;
-  const setHeader = (name: string, value: unknown) => {
-    if (value === undefined || value === null) return;
-    (headers ??= {})[name.toLowerCase()] = Array.isArray(value) ? value.map(String).join(',') : String(value);
-  };
-  for (const [name, header] of t.headers) setHeader(header, params[name]);
-  for (const i of injected('header')) setHeader(i.name, i.value);
+  for (const [name, header] of t.headers) headers = withHeader(headers, header, params[name]);
+  for (const i of inject) if (i.in === 'header') headers = withHeader(headers, i.name, i.value);
 
   let body: string | undefined;
-  const bodyValues = injected('body');
-  if (t.hasBody || bodyValues.length > 0) {
+  if (t.hasBody || inject.some((i) => i.in === 'body')) {
     const doc: Record<string, unknown> = t.fixedBody ? structuredClone(t.fixedBody) : {};
     for (const [name, path] of t.body) if (params[name] !== undefined) setPath(doc, path, params[name]);
-    for (const i of bodyValues) setPath(doc, i.name, i.value);
+    for (const i of inject) if (i.in === 'body') setPath(doc, i.name, i.value);
     if (t.bodyFormat === 'form') {
       body = formEncode(doc);
-      setHeader('content-type', 'application/x-www-form-urlencoded');
+      headers = withHeader(headers, 'content-type', 'application/x-www-form-urlencoded');
     } else {
       body = JSON.stringify(doc);
-      setHeader('content-type', 'application/json');
+      headers = withHeader(headers, 'content-type', 'application/json');
     }
   }
   return { path: target, headers, body };
+}
+
+const NONE: readonly Injection[] = [];
+
+function injectedValue(inject: readonly Injection[], where: Injection['in'], name: string): unknown {
+  for (const i of inject) if (i.in === where && i.name === name) return i.value;
+  return undefined;
+}
+
+/** Headers with one more (lists comma-joined); creates the object on first use. */
+function withHeader(headers: Record<string, string> | undefined, name: string, value: unknown): Record<string, string> | undefined {
+  if (value === undefined || value === null) return headers;
+  const out = headers ?? {};
+  out[name.toLowerCase()] = Array.isArray(value) ? value.map(String).join(',') : String(value);
+  return out;
 }
 
 function appendQuery(search: URLSearchParams, name: string, value: unknown, style: ArrayStyle): void {

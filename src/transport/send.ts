@@ -46,14 +46,9 @@ export async function send(dispatcher: Dispatcher, req: OutgoingRequest, maxByte
   let res: Dispatcher.ResponseData | undefined;
   try {
     const path = req.secretQuery ? `${req.path}${req.path.includes('?') ? '&' : '?'}${req.secretQuery}` : req.path;
-    res = await dispatcher.request({
-      origin: req.origin,
-      path,
-      method: req.method,
-      headers: req.headers,
-      body: req.body,
-      signal: controller.signal,
-    });
+    const options: Dispatcher.RequestOptions = { origin: req.origin, path, method: req.method, headers: req.headers, signal: controller.signal };
+    if (req.body !== undefined) options.body = req.body;
+    res = await dispatcher.request(options);
     const declared = Number(res.headers['content-length']);
     if (declared > maxBytes) throw tooLarge(req, res.statusCode, maxBytes, `declares ${declared} bytes`);
     const chunks: Buffer[] = [];
