@@ -6,8 +6,8 @@ import { decodeToken, encodeToken } from './token.js';
 import { badToken, compileStops, cursorOf, pagedBasics, pageSizeOf, withoutCursor, type PaginationStrategy } from './strategy.js';
 
 /**
- * The API hands out the URL of the next page, in the body or the `Link` header (GitHub,
- * Zendesk). The engine follows it only on the connector's own origin, so credentials never
+ * The API hands out the URL of the next page, in the body or the `Link` header (RFC 8288).
+ * The engine follows it only on the connector's own origin, so credentials never
  * go elsewhere, and hands callers an opaque token holding its path and query.
  */
 export function nextUrlStrategy(spec: NextUrlPagination): PaginationStrategy {

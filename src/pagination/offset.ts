@@ -3,7 +3,7 @@ import { decodeToken, encodeToken } from './token.js';
 import { badToken, compileStops, cursorOf, pagedBasics, pageSizeOf, withoutCursor, type PaginationStrategy } from './strategy.js';
 
 /**
- * `offset`/`limit` APIs (Jira's `startAt`/`maxResults`): the token carries the offset of
+ * `offset`/`limit` APIs (`startAt`/`maxResults` and the like): the token carries the offset of
  * the next record, counted from the records actually received, so an API that serves
  * fewer than asked never makes a page repeat or skip records.
  */

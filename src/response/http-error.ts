@@ -69,7 +69,7 @@ export function compileClassifier(spec: ErrorSpec): (status: number, headers: He
     const statuses = new Set(rule.status);
     return (status: number, headers: Headers, body: unknown): boolean => {
       if (!statuses.has(status)) return false;
-      // "*" asks only that the header be there (GitHub's secondary limit sends retry-after).
+      // "*" asks only that the header be there (a secondary limit that only sends retry-after).
       for (const [name, value] of headerTests) {
         const got = header(headers, name)?.trim();
         if (value === '*' ? got === undefined : got !== value) return false;

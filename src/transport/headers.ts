@@ -8,8 +8,8 @@ export function header(headers: Headers, name: string): string | undefined {
 }
 
 /**
- * The target of the `Link` header entry with the given `rel` (RFC 8288), e.g. GitHub's
- * `<https://api.github.com/...&page=2>; rel="next", <...>; rel="last"`.
+ * The target of the `Link` header entry with the given `rel` (RFC 8288), e.g. of
+ * `<https://api.example.com/items?page=2>; rel="next", <...>; rel="last"`.
  */
 export function linkTarget(headers: Headers, rel: string): string | undefined {
   const raw = headers.link;

@@ -59,7 +59,7 @@ export function shouldRetry(replayable: boolean, outcome: Outcome, count: RetryC
   if (count.all >= policy.limit) return false;
   if ('status' in outcome) {
     if (!replayable) return false;
-    // A rule that says "this is a rate limit" (GitHub's 403) makes the status worth a retry.
+    // A rule that says "this is a rate limit" (a 403 with no requests left) makes the status worth a retry.
     if (outcome.class === 'rate_limit') return true;
     if (!policy.statuses.includes(outcome.status)) return false;
     return outcome.status < 500 || count.serverErrors < policy.serverErrorLimit;
