@@ -8,6 +8,7 @@ import { runCli, type HostCommand } from '../src/cli/main.js';
 import { UsageError } from '../src/cli/exit-codes.js';
 import { loadWithCompiled } from '../src/manifest/compiled.js';
 import { DEFAULT_COMPILED_MANIFEST, DEFAULT_MANIFEST } from '../src/runtime.js';
+import { importCommand } from '../src/import/command.js';
 import { mcpCommand } from '../src/mcp/command.js';
 import { serveCommand } from '../src/serve/command.js';
 import { runDemo } from './demo.js';
@@ -74,5 +75,5 @@ process.exitCode = await runCli(process.argv.slice(2), {
   defaultManifest: DEFAULT_MANIFEST,
   loadDefault: () => loadWithCompiled(DEFAULT_MANIFEST, DEFAULT_COMPILED_MANIFEST),
   version,
-  commands: { sandbox, demo, serve: serveCommand, mcp: mcpCommand },
+  commands: { sandbox, demo, serve: serveCommand, mcp: mcpCommand, import: importCommand },
 });

@@ -30,7 +30,8 @@ export function serverVariables(manifest: Manifest, given: Record<string, string
     if (spec.enum && !spec.enum.includes(value)) {
       throw new ConfigurationError(`Configuration value "${name}" must be one of ${spec.enum.map((v) => JSON.stringify(v)).join(', ')}, got ${JSON.stringify(value)}.`);
     }
-    if (!new RegExp(spec.pattern ?? DEFAULT_VARIABLE_PATTERN, 'u').test(value)) {
+    // An enum is the whole rule; otherwise the pattern, by default one DNS label.
+    if (!spec.enum && !new RegExp(spec.pattern ?? DEFAULT_VARIABLE_PATTERN, 'u').test(value)) {
       throw new ConfigurationError(
         `Configuration value "${name}" ${JSON.stringify(value.slice(0, 80))} is not valid: it must match ${spec.pattern ?? 'one DNS label (letters, digits and "-")'}${spec.description ? ` (${spec.description})` : ''}.`,
       );

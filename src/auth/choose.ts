@@ -28,6 +28,7 @@ export function neededCredentials(method: AuthMethod, manifest: Manifest): strin
     case 'none':
       break;
   }
+  templates.push(...Object.values(method.headers ?? {}));
   const variables = manifest.server.variables ?? {};
   const names = templates.flatMap(templateNames).filter((n) => !Object.hasOwn(variables, n));
   return [...new Set(names)];

@@ -34,7 +34,12 @@ export function createAuthSession(
   oauth2?: () => OAuth2Client,
 ): AuthSession {
   const fill = (template: string) => compileTemplate(template).fill(values);
-  const fixed = (decoration: AuthDecoration): AuthSession => ({ method, decorate: () => decoration, renew: async () => false });
+  // Headers the method adds beside the credential (an account id), filled once.
+  const extra: Record<string, string> = {};
+  for (const [name, template] of Object.entries(method.headers ?? {})) {
+    extra[name.toLowerCase()] = fill(template);
+  }
+  const fixed = (decoration: AuthDecoration): AuthSession => ({ method, decorate: () => ({ ...decoration, headers: { ...extra, ...decoration.headers } }), renew: async () => false });
   switch (method.type) {
     case 'none':
       return fixed({ headers: {} });
@@ -58,7 +63,7 @@ export function createAuthSession(
       const client = oauth2!();
       const name = (method.header ?? 'authorization').toLowerCase();
       const prefix = method.prefix ?? 'Bearer ';
-      const decorate = (token: string): AuthDecoration => ({ headers: { [name]: `${prefix}${token}` } });
+      const decorate = (token: string): AuthDecoration => ({ headers: { ...extra, [name]: `${prefix}${token}` } });
       return {
         method,
         decorate() {

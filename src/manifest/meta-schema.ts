@@ -108,7 +108,12 @@ const authTypes = {
   none: { properties: {} },
 };
 
-export const authMethodComponent = component(authTypes, { description: { type: 'string' } });
+const extraHeaders = {
+  type: 'object',
+  propertyNames: headerName,
+  additionalProperties: { ...template, description: 'a header value with {credential} placeholders' },
+} as const;
+export const authMethodComponent = component(authTypes, { description: { type: 'string' }, headers: extraHeaders });
 
 const credential = {
   type: 'object',
@@ -134,6 +139,7 @@ const auth = {
     type: { enum: Object.keys(authTypes) },
     description: { type: 'string' },
     ...inlineAuthKeys,
+    headers: extraHeaders,
   },
 } as const;
 

@@ -122,7 +122,7 @@ function checkServer(server: Raw, variables: Record<string, Raw>, issues: RawIss
   }
 }
 
-const METHOD_KEYS = ['type', 'token', 'credential', 'username', 'password', 'in', 'name', 'value', 'grant', 'token_url', 'client_id', 'client_secret', 'refresh_token', 'access_token', 'scopes', 'client_auth', 'refresh_before_s', 'body_format', 'header', 'prefix', 'description'];
+const METHOD_KEYS = ['type', 'token', 'credential', 'username', 'password', 'in', 'name', 'value', 'grant', 'token_url', 'client_id', 'client_secret', 'refresh_token', 'access_token', 'scopes', 'client_auth', 'refresh_before_s', 'body_format', 'header', 'prefix', 'headers', 'description'];
 
 /** `auth` in its one normalised form: credentials and a list of methods, each with an id and complete templates. */
 function normalizeAuth(raw: Raw, variables: Record<string, Raw>, issues: RawIssue[]): AuthSpec {
@@ -145,11 +145,16 @@ function normalizeAuth(raw: Raw, variables: Record<string, Raw>, issues: RawIssu
     }
     const method = normalizeMethod(id, m, at, issues);
     if (!method) continue;
+    const texts: [(string | number)[], string][] = [];
     for (const [field, text] of Object.entries(method)) {
       if (typeof text !== 'string' || ['type', 'id', 'in', 'name', 'grant', 'client_auth', 'body_format', 'header', 'prefix'].includes(field)) continue;
+      texts.push([[field in m ? field : 'credential'], text]);
+    }
+    for (const [h, text] of Object.entries<string>(method.headers ?? {})) texts.push([['headers', h], text]);
+    for (const [where, text] of texts) {
       for (const name of templateNames(text)) {
         if (!Object.hasOwn(credentials, name) && !Object.hasOwn(variables, name)) {
-          issues.push({ path: [...at, field in m ? field : 'credential'], message: `"{${name}}" is not a declared credential or server variable${known(credentials)}` });
+          issues.push({ path: [...at, ...where], message: `"{${name}}" is not a declared credential or server variable${known(credentials)}` });
         }
       }
     }
@@ -160,6 +165,12 @@ function normalizeAuth(raw: Raw, variables: Record<string, Raw>, issues: RawIssu
 
 function normalizeMethod(id: string, m: Raw, at: At, issues: RawIssue[]): AuthMethod | undefined {
   const fromCredential = (field: string): string | undefined => (m[field] !== undefined ? m[field] : m.credential !== undefined ? `{${m.credential}}` : undefined);
+  const method = normalizeType(id, m, at, issues, fromCredential);
+  if (method && m.headers !== undefined && method.type !== 'oauth2') method.headers = m.headers;
+  return method;
+}
+
+function normalizeType(id: string, m: Raw, at: At, issues: RawIssue[], fromCredential: (field: string) => string | undefined): AuthMethod | undefined {
   switch (m.type) {
     case 'bearer': {
       const token = fromCredential('token');

@@ -170,30 +170,33 @@ export interface CredentialSpec {
 /** A text with `{name}` placeholders for credentials and server variables, e.g. `{email}/token`. */
 export type Template = string;
 
-/** Every method has an `id`: its key under `auth.methods`, which callers may name to pick it. */
-export interface BearerAuth {
-  type: 'bearer';
+/**
+ * Every method has an `id`: its key under `auth.methods`, which callers may name to pick it,
+ * and may add `headers` filled from credentials (an account id the API wants beside the token).
+ */
+interface MethodBase {
   id: string;
+  headers?: Record<string, Template>;
+}
+export interface BearerAuth extends MethodBase {
+  type: 'bearer';
   token: Template;
 }
-export interface BasicAuth {
+export interface BasicAuth extends MethodBase {
   type: 'basic';
-  id: string;
   username: Template;
   password: Template;
 }
-export interface ApiKeyAuth {
+export interface ApiKeyAuth extends MethodBase {
   type: 'api_key';
-  id: string;
   in: 'header' | 'query';
   /** The header or query parameter name. */
   name: string;
   /** The value, with any prefix (`Token {api_key}`). */
   value: Template;
 }
-export interface OAuth2Auth {
+export interface OAuth2Auth extends MethodBase {
   type: 'oauth2';
-  id: string;
   grant: 'refresh_token' | 'client_credentials';
   token_url: Template;
   client_id: Template;
@@ -212,9 +215,8 @@ export interface OAuth2Auth {
   header?: string;
   prefix?: string;
 }
-export interface NoAuth {
+export interface NoAuth extends MethodBase {
   type: 'none';
-  id: string;
 }
 export type AuthMethod = BearerAuth | BasicAuth | ApiKeyAuth | OAuth2Auth | NoAuth;
 

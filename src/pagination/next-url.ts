@@ -32,6 +32,8 @@ export function nextUrlStrategy(spec: NextUrlPagination): PaginationStrategy {
       if (typeof raw !== 'string' || raw === '') return null;
       let url: URL;
       try {
+        // A token is not a link: only an absolute URL or a path of this origin is followed.
+        if (!/^(https?:\/\/|\/)/i.test(raw)) throw new Error('not a URL');
         url = new URL(raw, ctx.origin);
       } catch {
         throw new PaginationError(`the API's next-page link ${JSON.stringify(raw.slice(0, 200))} is not a URL; the list cannot go on.`, null);
