@@ -37,10 +37,13 @@ export function generateOpenApi(manifest: Manifest): string {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const [entity, e] of Object.entries(manifest.entities)) {
     for (const [action, a] of Object.entries(e.actions)) {
-      const item = (paths[a.path] ??= {});
       const method = a.method.toLowerCase();
-      if (item[method]) throw new Error(`${entity}.${action}: ${a.method} ${a.path} is already used by another operation`);
-      item[method] = operation(manifest, entity, action, a);
+      // Several operations may call one endpoint (GraphQL, a query language): OpenAPI wants one
+      // key per method and path, so the others get a suffixed key and say their real path.
+      let key = a.path;
+      if (paths[key]?.[method]) key = `${a.path}:${entity}.${action}`;
+      const item = (paths[key] ??= {});
+      item[method] = key === a.path ? operation(manifest, entity, action, a) : { ...operation(manifest, entity, action, a), 'x-path': a.path };
     }
   }
 

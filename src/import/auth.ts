@@ -91,9 +91,19 @@ export function importAuth(doc: Json, prefix: string, variables: Set<string>): I
       const refreshCfg = (scheme['x-airbyte-token-refresh'] ?? {}) as Json;
       const names = cfg ? { access: mapped('access_token'), refresh: mapped('refresh_token'), id: mapped('client_id'), secret: mapped('client_secret') } : undefined;
       const plain = !cfg;
-      const client = plain
-        ? { access: `{${credential('access_token', { description: 'An OAuth2 access token' })}}`, refresh: `{${credential('refresh_token', { description: 'An OAuth2 refresh token' })}}`, id: `{${credential('client_id', {})}}`, secret: `{${credential('client_secret', {})}}` }
-        : names!;
+      // A plain spec says its grant by its flow: client credentials, or a code whose refresh token is kept.
+      const id_ = () => `{${credential('client_id', {})}}`;
+      const secret_ = () => `{${credential('client_secret', {})}}`;
+      const client: { access?: string; refresh?: string; id?: string; secret?: string } = !plain
+        ? names!
+        : flows.clientCredentials
+          ? { id: id_(), secret: secret_() }
+          : {
+              access: `{${credential('access_token', { description: 'An OAuth2 access token' })}}`,
+              refresh: `{${credential('refresh_token', { description: 'An OAuth2 refresh token' })}}`,
+              id: id_(),
+              secret: secret_(),
+            };
       const tokenUrl = typeof (flow.refreshUrl ?? flow.tokenUrl) === 'string' ? toTemplate(String(flow.refreshUrl ?? flow.tokenUrl), rename) : undefined;
       const common = (m: Json): Json => {
         const out = withHeaders(m);

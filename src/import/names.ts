@@ -3,6 +3,7 @@
 /** `contactId`, `page[size]`, `X-Api-Version`, `ticket-audits` → `contact_id`, `page_size`, `x_api_version`, `ticket_audits`. */
 export function snake(name: string): string {
   const s = name
+    .replace(/OAuth/g, 'Oauth')
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
     .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
     .replace(/[^A-Za-z0-9]+/g, '_')

@@ -150,7 +150,10 @@ function convert(c: OperationContext, id: string, kind: string, dialect: boolean
   }
   if (!record.$ref && typesOf(doc, record).length === 0 && !record.anyOf && !record.oneOf) record = { ...record, type: 'object' };
 
-  const description = describe(op);
+  // Hints for agents sit on the operation, or on the record's schema.
+  const recordName = typeof record.$ref === 'string' ? record.$ref.slice('#/schemas/'.length) : undefined;
+  const schemaHints = recordName ? rawComponent(doc, recordName)?.['x-airbyte-ai-hints'] : undefined;
+  const description = describe(op, list || kind === 'get' ? schemaHints : undefined);
   if (description) spec.description = description;
   spec.method = c.method.toUpperCase();
   spec.path = path;
@@ -185,6 +188,13 @@ function convert(c: OperationContext, id: string, kind: string, dialect: boolean
   const ordered: Json = {};
   for (const k of ['description', 'method', 'path', 'query', 'idempotent', 'body_format', 'body', 'params', 'records', 'unwrap', 'record', 'pagination']) if (spec[k] !== undefined) ordered[k] = spec[k];
   return { ok: true, id, entity, action, kind, spec: ordered, comments, paged, declaresPaging };
+}
+
+/** A component schema by its manifest name (names are kept unless they had to be cleaned). */
+function rawComponent(doc: Json, name: string): Json | undefined {
+  const components = (doc.components?.schemas ?? {}) as Json;
+  if (Object.hasOwn(components, name)) return components[name] as Json;
+  return Object.entries(components).find(([k]) => k.replace(/[^A-Za-z0-9_]+/g, '_') === name)?.[1] as Json | undefined;
 }
 
 /** The schema at `path` as a reference when it is one, so records keep their shared type. */
@@ -380,12 +390,12 @@ function graphql(c: OperationContext, body: Json, params: ImportedParam[], taken
 }
 
 /** The operation's words, and its hints for agents, as one description. */
-function describe(op: Json): string {
+function describe(op: Json, recordHints: unknown): string {
   const parts: string[] = [];
   const text = String(op.description ?? op.summary ?? '').trim();
   if (text) parts.push(text);
-  const hints = (op['x-airbyte-ai-hints'] ?? {}) as Json;
+  const hints = (op['x-airbyte-ai-hints'] ?? recordHints ?? {}) as Json;
   if (typeof hints.when_to_use === 'string') parts.push(`When to use: ${hints.when_to_use.trim()}`);
   if (typeof hints.search_strategy === 'string') parts.push(`How: ${hints.search_strategy.trim()}`);
-  return parts.join(' ').replace(/\s+/g, ' ');
+  return parts.map((p) => (/[.!?]$/.test(p) ? p : `${p}.`)).join(' ').replace(/\s+/g, ' ');
 }

@@ -84,7 +84,8 @@ export function importPaging(input: PagingInput): PagingResult {
   const total = named(TOTAL);
   const totalPages = named(TOTAL_PAGES);
   const isUrl = (k: string, p: string) => {
-    if (URL_META.test(k) || URL_META.test(last(p))) return true;
+    // `links.next`, `_links.next.href`, `paging.next.link`: a URL by any segment of its path.
+    if (URL_META.test(k) || p.split('.').some((segment) => URL_META.test(segment))) return true;
     const s = schemaAt(input.doc, input.response, p);
     return s?.format === 'uri' || s?.format === 'url' || /\burl\b|\blink\b/i.test(String(s?.description ?? ''));
   };

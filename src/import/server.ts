@@ -52,7 +52,7 @@ export function importServer(doc: Json, prefix: string, notes: string[]): Json {
     const allowed = Array.isArray(v.enum) ? v.enum.filter((x: unknown) => typeof x === 'string') : [];
     if (allowed.length) spec.enum = allowed;
     // A value with dots is a host (example.com), not a label: allow dots, never "/", ":" or "@".
-    else if ((shown && shown.includes('.')) || /host|domain|url|shop/i.test(original)) spec.pattern = '^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$';
+    else if ((shown && shown.includes('.')) || /(^|_)(host|hostname|domain|url|api_url|shop)$/i.test(name)) spec.pattern = '^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$';
     spec.env = `${prefix}_${name.toUpperCase()}`;
     variables[name] = spec;
   }
