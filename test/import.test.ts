@@ -13,6 +13,9 @@ import { generateAll } from '../scripts/codegen/generate.js';
 import { startSandbox } from '../sandbox/index.js';
 import { importSpec, parseSpec } from '../src/import/index.js';
 import { createRuntime, DEFAULT_MANIFEST, parseManifest, type Runtime } from '../src/index.js';
+import { startHubSpot } from './imitations/hubspot.js';
+import { startStripe } from './imitations/stripe.js';
+import { startZendesk } from './imitations/zendesk.js';
 import { startSpecMock } from './support/spec-mock.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -280,6 +283,10 @@ describe('import: the 51 connector specs of the reference system', () => {
           }
           const first = mock.requests[before]!;
           assert.equal(first.method, action.method, o.id);
+          const sent = new URL(first.url, 'http://x').searchParams;
+          for (const [n, p] of Object.entries(action.params)) {
+            if (p.in === 'query' && params[n] !== undefined && p.type !== 'object') assert.ok(sent.has(p.wire_name ?? n), `${o.id}: ${p.wire_name ?? n} goes in the query`);
+          }
           const expected = action.path.replace(/\{([a-z0-9_]+)\}/g, (_m, n: string) => encodeURIComponent(String(params[n])));
           assert.equal(new URL(first.url, 'http://x').pathname, expected, `${o.id}: the path the spec names`);
         }
@@ -291,6 +298,46 @@ describe('import: the 51 connector specs of the reference system', () => {
       assert.ok(lists >= 4 && gets >= 4, `${lists} lists, ${gets} gets`);
     });
   }
+});
+
+describe('import: imported specs against the vendor imitations', () => {
+  const load = async (file: string) => {
+    const text = await readFile(join(SPECS, file), 'utf8');
+    return parseManifest(importSpec(parseSpec(text, file), file).yaml, file);
+  };
+
+  it('Stripe, Zendesk Support and HubSpot: lists page to the end, gets unwrap, searches carry their cursor in the body', async (t) => {
+    if (!existsSync(SPECS)) return t.skip(`the specs are not at ${SPECS}`);
+    const [stripe, zd, hs] = await Promise.all([
+      startStripe({ secretKey: 'sk_test_imported0000', customers: 27 }),
+      startZendesk({ tickets: 57 }),
+      startHubSpot({ contacts: 31 }),
+    ]);
+    const runtimes: Runtime[] = [];
+    try {
+      const s = await createRuntime({ manifest: await load('stripe.yaml'), baseUrl: stripe.url, credentials: { api_key: 'sk_test_imported0000' } });
+      const z = await createRuntime({ manifest: await load('zendesk-support.yaml'), baseUrl: `${zd.url}/api/v2`, credentials: { email: zd.email, api_token: zd.apiToken } });
+      const h = await createRuntime({ manifest: await load('hubspot.yaml'), baseUrl: hs.url, credentials: { private_app_token: hs.accessToken } });
+      runtimes.push(s, z, h);
+      const ids = async (r: Runtime, entity: string, action: string, params: Record<string, unknown>) => {
+        const out: unknown[] = [];
+        for await (const x of r.paginate({ entity, action, params })) out.push((x as { id: unknown }).id);
+        return out;
+      };
+      assert.deepEqual(await ids(s, 'customers', 'list', { limit: 10 }), stripe.data.customers.map((c) => c.id), 'Stripe: the last id while has_more');
+      assert.equal(((await s.execute({ entity: 'customers', action: 'get', params: { id: stripe.data.customers[3]!.id } })).data as { id: string }).id, stripe.data.customers[3]!.id);
+      assert.deepEqual(await ids(z, 'tickets', 'list', { per_page: 20 }), zd.tickets.map((x) => x.id), 'Zendesk: next_page URLs');
+      assert.equal(((await z.execute({ entity: 'tickets', action: 'get', params: { ticket_id: zd.tickets[5]!.id } })).data as { id: number }).id, zd.tickets[5]!.id, 'unwrapped from { ticket }');
+      const live = hs.contacts.filter((c) => !c.archived).map((c) => c.id);
+      assert.deepEqual(await ids(h, 'contacts', 'list', { limit: 10 }), live, 'HubSpot: paging.next.after');
+      const found = await ids(h, 'contacts', 'search', { limit: 10, filter_groups: [], properties: ['email'], sorts: [] });
+      assert.deepEqual([...found].sort(), [...live].sort(), 'the search pages with the cursor in its body');
+      assert.equal(JSON.parse(hs.requests.at(-1)!.body).after, '30');
+    } finally {
+      await Promise.all(runtimes.map((r) => r.close()));
+      await Promise.all([stripe.close(), zd.close(), hs.close()]);
+    }
+  });
 });
 
 /** Values for the parameters an operation requires and has no default for. */
