@@ -2,7 +2,7 @@ import { splitPath } from '../dotted-path.js';
 import { snake, unique } from './names.js';
 import { importPaging, type ImportedParam } from './paging.js';
 import { resolve, schemaAt, typesOf } from './schema-walk.js';
-import { cleanSchema, componentName, deref, validRegExp, type Json } from './spec.js';
+import { cleanSchema, deref, validRegExp, type Json } from './spec.js';
 
 /** One operation of the spec, as an action of the manifest or the reason it could not be one. */
 export type ImportedOperation =
@@ -245,7 +245,8 @@ function ordered(p: Json): Json {
 
 /** Type, limits, default and nested shape of one value, within what a manifest parameter may say. */
 function valueSpec(c: OperationContext, schema: Json, where: string, comments: string[], label: string): Json {
-  let type = typesOf(c.doc, schema)[0] ?? (Array.isArray(schema.enum) ? 'string' : 'string');
+  // Without a type, a value is sent as text.
+  let type = typesOf(c.doc, schema)[0] ?? 'string';
   if ((type === 'object' || type === 'array') && (where === 'path' || where === 'header')) type = 'string';
   if (type === 'null') type = 'string';
   const out: Json = { type };
@@ -269,7 +270,7 @@ function valueSpec(c: OperationContext, schema: Json, where: string, comments: s
     if (Number.isInteger(schema.maxItems)) out.maxItems = schema.maxItems;
   }
   if (type === 'object') {
-    const cleaned = cleanSchema(componentName(schema.$ref) ? schema : schema, c.refs);
+    const cleaned = cleanSchema(schema, c.refs);
     if (cleaned.properties) out.properties = cleaned.properties;
     if (cleaned.additionalProperties !== undefined) out.additionalProperties = cleaned.additionalProperties;
   }
