@@ -1,10 +1,13 @@
 import { compileTemplate } from './auth/template.js';
 import { ConfigurationError } from './errors.js';
+import { compilePattern } from './regex.js';
 import type { Manifest } from './manifest/types.js';
 
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
 /** One DNS label: a value cannot add a dot, a slash or a port, so it cannot change which host is called. */
 export const DEFAULT_VARIABLE_PATTERN = '^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$';
+// A fixed, linear pattern of the engine's own: it may use the built-in engine.
+const DEFAULT_VARIABLE = new RegExp(DEFAULT_VARIABLE_PATTERN, 'u');
 
 /**
  * The values of the manifest's server variables: given, else their defaults; each checked.
@@ -31,7 +34,7 @@ export function serverVariables(manifest: Manifest, given: Record<string, string
       throw new ConfigurationError(`Configuration value "${name}" must be one of ${spec.enum.map((v) => JSON.stringify(v)).join(', ')}, got ${JSON.stringify(value)}.`);
     }
     // An enum is the whole rule; otherwise the pattern, by default one DNS label.
-    if (!spec.enum && !new RegExp(spec.pattern ?? DEFAULT_VARIABLE_PATTERN, 'u').test(value)) {
+    if (!spec.enum && !(spec.pattern === undefined ? DEFAULT_VARIABLE : compilePattern(spec.pattern)).test(value)) {
       throw new ConfigurationError(
         `Configuration value "${name}" ${JSON.stringify(value.slice(0, 80))} is not valid: it must match ${spec.pattern ?? 'one DNS label (letters, digits and "-")'}${spec.description ? ` (${spec.description})` : ''}.`,
       );

@@ -126,9 +126,13 @@ describe('errors reach the caller typed, actionable and without secrets', () => 
       assert.match(err.message, /Missing credential "access_token".*INTERCOM_ACCESS_TOKEN/);
       return true;
     });
-    await assert.rejects(createRuntime({ credentials: { access_token: 'x' }, region: 'mars' }), /Unknown region "mars"\. Valid regions: us, eu, au/);
+    await assert.rejects(createRuntime({ credentials: { access_token: 'test-token-x' }, region: 'mars' }), /Unknown region "mars"\. Valid regions: us, eu, au/);
     await assert.rejects(createRuntime({ credentials: { access_token: 'x', password: 'y' } }), /Unknown credential "password"/);
-    await assert.rejects(createRuntime({ credentials: { access_token: 'x' }, baseUrl: 'localhost:4010' }), /not an http\(s\) URL/);
+    await assert.rejects(createRuntime({ credentials: { access_token: 'test-token-x' }, baseUrl: 'localhost:4010' }), /not an http\(s\) URL/);
+    // Values that would fail every call, or could not be kept out of messages, are refused up front, unquoted.
+    await assert.rejects(createRuntime({ credentials: { access_token: 'sk-valid-token\r\nX-Evil: 1' } }), (err: unknown) => err instanceof ConfigurationError && /control character/.test(err.message) && !err.message.includes('sk-valid'));
+    await assert.rejects(createRuntime({ credentials: { access_token: 'a' } }), (err: unknown) => err instanceof ConfigurationError && /1 character long; a secret shorter than 8/.test(err.message));
+    await assert.rejects(createRuntime({ credentials: { access_token: 'k'.repeat(10_000) } }), /more than the 8192 a credential may have/);
   });
 
   it('transport failures become typed errors', async () => {
@@ -162,7 +166,7 @@ describe('errors reach the caller typed, actionable and without secrets', () => 
       if (url.pathname === '/tags') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"type":"list","data":[{"id"');
       sendJson(res, 200, { type: 'team.list', squads: [] });
     });
-    const rt = await createRuntime({ baseUrl: odd.url, credentials: { access_token: 'x' }, retry: { baseDelayMs: 1 } });
+    const rt = await createRuntime({ baseUrl: odd.url, credentials: { access_token: 'test-token-x' }, retry: { baseDelayMs: 1 } });
     try {
       await assert.rejects(rt.execute({ entity: 'tags', action: 'list' }), (err: unknown) => err instanceof ResponseError && /not JSON/.test(err.message));
       await assert.rejects(rt.execute({ entity: 'teams', action: 'list' }), (err: unknown) => err instanceof ResponseError && /records array at "teams"/.test(err.message));
@@ -174,15 +178,15 @@ describe('errors reach the caller typed, actionable and without secrets', () => 
 
   it('sends the manifest headers, a pinned API version the caller can override, and the bearer token', async () => {
     const echo = await startServer((_req, res) => sendJson(res, 200, { type: 'list', data: [] }));
-    const pinned = await createRuntime({ baseUrl: echo.url, credentials: { access_token: 'abc' } });
-    const overridden = await createRuntime({ baseUrl: echo.url, credentials: { access_token: 'abc' }, apiVersion: '2.11' });
+    const pinned = await createRuntime({ baseUrl: echo.url, credentials: { access_token: 'abc-token-123' } });
+    const overridden = await createRuntime({ baseUrl: echo.url, credentials: { access_token: 'abc-token-123' }, apiVersion: '2.11' });
     try {
       await pinned.execute({ entity: 'tags', action: 'list' });
       await overridden.execute({ entity: 'tags', action: 'list' });
       const [a, b] = echo.requests;
       assert.equal(a!.headers.accept, 'application/json');
       assert.equal(a!.headers['intercom-version'], '2.16');
-      assert.equal(a!.headers.authorization, 'Bearer abc');
+      assert.equal(a!.headers.authorization, 'Bearer abc-token-123');
       assert.equal(b!.headers['intercom-version'], '2.11');
     } finally {
       await pinned.close();

@@ -98,8 +98,8 @@ describe('manifest loader', () => {
     ['cursor parameter not declared', edit(23, '          limit: { type: integer }'), 23, /takes its cursor in "after": declare params\.after/],
     ['unresolved parameter reference', edit(23, '          after: { $ref: "#/parameters/after" }'), 23, /no parameter named "after" under parameters/],
     ['entity name not snake_case', edit(17, '  Items:'), 17, /invalid name "Items": use lower snake_case/],
-    ['invalid parameter pattern', edit(23, '          after: { type: string, pattern: "([a-z" }'), 23, /"\(\[a-z" is not a valid regular expression/],
-    ['invalid record pattern', edit(15, '  Item: { type: object, properties: { id: { type: string, pattern: "*" } } }'), 15, /"\*" is not a valid regular expression/],
+    ['invalid parameter pattern', edit(23, '          after: { type: string, pattern: "([a-z" }'), 23, /"\(\[a-z" is not a pattern this engine runs/],
+    ['invalid record pattern', edit(15, '  Item: { type: object, properties: { id: { type: string, pattern: "*" } } }'), 15, /"\*" is not a pattern this engine runs/],
     ['limit that does not fit the type', edit(23, '          after: { type: string, minimum: 1 }'), 23, /minimum applies to integer and number parameters, not string/],
     ['parameter without a type', edit(23, '          after: { description: the cursor }'), 23, /give the parameter a `type`/],
     ['missing required section', edit(5, ['serve:']).replace('  base_url: https://api.shop.test\n', ''), 5, /unknown key "serve"\. Did you mean "server"\?/],
@@ -125,6 +125,11 @@ describe('manifest loader', () => {
     ['an unknown reset format', `${BASE}errors:\n  rate_limit: { reset: X-Reset, reset_format: seconds }\n`, 34, /must be one of "epoch_seconds", "epoch_ms", "delta_seconds", "http_date", "iso8601"/],
     ['style on a scalar', edit(23, '          after: { type: string, style: comma }'), 23, /`style` says how an array goes into the query/],
     ['a page size parameter that is not declared', edit(13, '  cursor: { type: cursor, param: after, next: next, page_size_param: limit }'), 23, /sets the page size with "limit": declare params\.limit/],
+    ['a pattern with a backreference', edit(23, '          after: { type: string, pattern: "^(a)\\\\1$" }'), 23, /no lookaround \(\?=, \?!\) and no backreferences/],
+    ['a lookahead in a record pattern', edit(15, '  Item: { type: object, properties: { id: { type: string, pattern: "^(?=a)a+$" } } }'), 15, /not a pattern this engine runs/],
+    ['a schema that is a reference to itself', edit(15, '  Item: { $ref: "#/schemas/Item" }'), 15, /a \$ref cycle that never reaches data \(Item → Item\)/],
+    ['two schemas that refer to each other', edit(15, ['  Item: { allOf: [{ $ref: "#/schemas/Other" }] }', '  Other: { anyOf: [{ $ref: "#/schemas/Item" }, { type: string }] }']), 16, /a \$ref cycle that never reaches data \(Item → Other → Item\)/],
+    ['a reference to a prototype member', edit(25, '        record: { $ref: "#/schemas/constructor" }'), 25, /"#\/schemas\/constructor" does not resolve/],
     ['unwrap on a list', edit(24, ['        records: data', '        unwrap: item']), 25, /`unwrap` is for actions that return one record/],
   ];
   for (const [name, text, line, message] of componentCases) {
@@ -132,6 +137,11 @@ describe('manifest loader', () => {
       rejects(text, line, message);
     });
   }
+
+  it('keeps recursive structures: a cycle through properties or items reaches data', () => {
+    const m = parseManifest(edit(15, '  Item: { type: object, properties: { id: { type: string }, children: { type: array, items: { $ref: "#/schemas/Item" } }, parent: { $ref: "#/schemas/Item" } } }'), 'shop.yaml');
+    assert.ok(m.schemas.Item);
+  });
 
   it('expands shorthands into one form: an inline auth method, errors.list, records as a path', () => {
     const m = parseManifest(`${BASE}errors: { list: problems, code: kind, message: detail, request_id: [trace, { header: X-Trace }] }\n`, 'shop.yaml');

@@ -148,7 +148,7 @@ describe('retry limits and waits, over HTTP', () => {
       n++;
       sendJson(res, status, status === 200 ? { type: 'list', data: [{ id: 'a' }] } : { type: 'error.list', request_id: `req-${n}`, errors: [{ code: 'x', message: 'y' }] }, headers(n));
     });
-    const rt = await createRuntime({ baseUrl: server.url, credentials: { access_token: 't' }, retry: { baseDelayMs: 1 } });
+    const rt = await createRuntime({ baseUrl: server.url, credentials: { access_token: 'test-token-1' }, retry: { baseDelayMs: 1 } });
     return { server, rt, count: () => n, close: async () => (await rt.close(), await server.close()) };
   }
 
@@ -214,7 +214,7 @@ describe('retry limits and waits, over HTTP', () => {
 
   it('a body over maxResponseBytes is refused, not buffered, and not retried', async () => {
     const server = await startServer((_req, res) => sendJson(res, 200, { type: 'list', data: Array.from({ length: 500 }, (_, i) => ({ id: String(i), pad: 'x'.repeat(100) })) }));
-    const rt = await createRuntime({ baseUrl: server.url, credentials: { access_token: 't' }, maxResponseBytes: 10_000 });
+    const rt = await createRuntime({ baseUrl: server.url, credentials: { access_token: 'test-token-1' }, maxResponseBytes: 10_000 });
     try {
       await assert.rejects(rt.execute({ entity: 'tags', action: 'list' }), (err: unknown) => err instanceof ResponseError && err.code === 'RESPONSE_TOO_LARGE' && err.attempts === 1);
       assert.equal(server.requests.length, 1);
@@ -226,7 +226,7 @@ describe('retry limits and waits, over HTTP', () => {
 
   it('a redirect to another host is reported, not followed with the token', async () => {
     const server = await startServer((_req, res) => void res.writeHead(302, { location: 'https://elsewhere.example/tags' }).end());
-    const rt = await createRuntime({ baseUrl: server.url, credentials: { access_token: 't' } });
+    const rt = await createRuntime({ baseUrl: server.url, credentials: { access_token: 'test-token-1' } });
     try {
       await assert.rejects(rt.execute({ entity: 'tags', action: 'list' }), (err: unknown) => err instanceof HttpError && err.status === 302 && /elsewhere\.example/.test(err.message));
       assert.equal(server.requests.length, 1);

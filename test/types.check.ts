@@ -56,10 +56,10 @@ export async function typeTests(runtime: Runtime<Operations>): Promise<void> {
   // @ts-expect-error: include_count belongs to segments
   await runtime.execute({ entity: 'tags', action: 'list', params: { include_count: true } });
 
-  const typed = await createRuntime({ credentials: { access_token: 't' } });
+  const typed = await createRuntime({ credentials: { access_token: 'test-token-1' } });
   expectType<Runtime<Operations>>()(typed);
 
-  const intercom = createClient({ credentials: { access_token: 't' } });
+  const intercom = createClient({ credentials: { access_token: 'test-token-1' } });
   const contacts = await intercom.contacts.list({ per_page: 50 });
   expectType<Contact[]>()(contacts.data);
   expectType<Contact>()((await intercom.contacts.get({ id: '1' })).data);

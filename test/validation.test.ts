@@ -48,6 +48,6 @@ describe('response validation modes', () => {
       await strict.close();
       await off.close();
     }
-    await assert.rejects(createRuntime({ credentials: { access_token: 'x' }, validateResponses: 'loud' as 'warn' }), ConfigurationError);
+    await assert.rejects(createRuntime({ credentials: { access_token: 'test-token-x' }, validateResponses: 'loud' as 'warn' }), ConfigurationError);
   });
 });

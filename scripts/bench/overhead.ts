@@ -8,8 +8,8 @@ import { createRuntime } from '../../src/index.js';
  */
 export async function measureOverhead(url: string, calls: number, rounds: number): Promise<{ rawUs: number; engineUs: number; overheadUs: number }> {
   const agent = new Agent({ keepAliveTimeout: 10_000 });
-  const headers = { authorization: 'Bearer x', accept: 'application/json', 'intercom-version': '2.16' };
-  const runtime = await createRuntime({ baseUrl: url, credentials: { access_token: 'x' } });
+  const headers = { authorization: 'Bearer bench-token-x', accept: 'application/json', 'intercom-version': '2.16' };
+  const runtime = await createRuntime({ baseUrl: url, credentials: { access_token: 'bench-token-x' } });
   const raw = async () => {
     const { body } = await request(`${url}/tags`, { dispatcher: agent, headers });
     return body.json();

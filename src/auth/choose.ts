@@ -56,10 +56,14 @@ export function chooseAuth(manifest: Manifest, given: Record<string, unknown>, p
     if (!Object.hasOwn(declared, name)) {
       return { issue: { name, kind: 'unknown', message: `Unknown credential "${name}" for connector ${manifest.connector.name}. It takes: ${takes}.` } };
     }
+  }
+  for (const name of Object.keys(given)) {
     const value = given[name];
     if (value !== undefined && typeof value !== 'string') {
       return { issue: { name, kind: 'type', message: `Credential "${name}" must be a non-empty string, got ${value === null ? 'null' : typeof value}.` } };
     }
+    const bad = typeof value === 'string' && value !== '' ? valueIssue(value, declared[name]!.secret !== false) : undefined;
+    if (bad) return { issue: { name, kind: 'type', message: `Credential "${name}" ${bad}` } };
   }
   const has = (name: string) => typeof given[name] === 'string' && given[name] !== '';
   for (const [name, spec] of Object.entries(declared)) {
@@ -82,6 +86,22 @@ export function chooseAuth(manifest: Manifest, given: Record<string, unknown>, p
     issue.message = `Missing credentials: give ${methods.map((m) => describeMethod(m, manifest)).join(', or ')}.`;
   }
   return { issue };
+}
+
+/** The longest credential accepted: tokens and keys are far shorter; anything longer is a mistake or an attack. */
+export const MAX_CREDENTIAL_LENGTH = 8192;
+/** The shortest secret: a shorter one could not be redacted without cutting it out of ordinary words. */
+export const MIN_SECRET_LENGTH = 8;
+
+/** What is wrong with a credential's value (never quoting it), or undefined. */
+function valueIssue(value: string, secret: boolean): string | undefined {
+  if (value.length > MAX_CREDENTIAL_LENGTH) return `is ${value.length} characters, more than the ${MAX_CREDENTIAL_LENGTH} a credential may have.`;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(value)) return 'holds a control character (a line break or tab copied with it?): paste it again without it.';
+  if (secret && value.length < MIN_SECRET_LENGTH) {
+    return `is ${value.length} character${value.length === 1 ? '' : 's'} long; a secret shorter than ${MIN_SECRET_LENGTH} cannot be kept out of messages without cutting it out of ordinary words. Pass the real credential.`;
+  }
+  return undefined;
 }
 
 function missing(manifest: Manifest, name: string): CredentialIssue {

@@ -1,6 +1,7 @@
 import { ConfigurationError } from '../errors.js';
 import { lazy } from '../lazy.js';
 import type * as Yaml from 'yaml';
+import { patternIssue } from '../regex.js';
 import { schemaName } from './names.js';
 
 const yaml = lazy<typeof Yaml>('yaml');
@@ -134,11 +135,7 @@ export function cleanSchema(schema: unknown, refs: Set<string>, depth = 0): Json
   return out;
 }
 
+/** A pattern the engine can run (linear time, RE2 syntax); others are dropped from imports. */
 export function validRegExp(source: string): boolean {
-  try {
-    new RegExp(source, 'u');
-    return true;
-  } catch {
-    return false;
-  }
+  return patternIssue(source) === undefined;
 }

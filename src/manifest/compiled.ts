@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { readManifestText } from './read.js';
 import type { Manifest } from './types.js';
 
 /**
@@ -26,7 +27,7 @@ export function toCompiled(manifest: Manifest, yamlText: string): CompiledManife
  * byte; otherwise through the full loader.
  */
 export async function loadWithCompiled(file: string, compiledFile: string): Promise<Manifest> {
-  const [text, compiled] = await Promise.all([readFile(file, 'utf8').catch(() => undefined), readFile(compiledFile, 'utf8').catch(() => undefined)]);
+  const [text, compiled] = await Promise.all([readManifestText(file).catch(() => undefined), readFile(compiledFile, 'utf8').catch(() => undefined)]);
   if (text !== undefined && compiled !== undefined) {
     try {
       const parsed = JSON.parse(compiled) as CompiledManifest;

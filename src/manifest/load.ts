@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { DEFAULT_MAX_BYTES, readManifestText } from './read.js';
 import type * as Yaml from 'yaml';
 import { lazy } from '../lazy.js';
 import { ManifestError, type ManifestIssue } from '../errors.js';
@@ -15,7 +15,6 @@ export interface LoadLimits {
   maxAliases?: number;
 }
 
-const DEFAULT_MAX_BYTES = 1024 * 1024;
 const DEFAULT_MAX_ALIASES = 100;
 
 /**
@@ -28,21 +27,7 @@ const DEFAULT_MAX_ALIASES = 100;
 const yaml = lazy<typeof Yaml>('yaml');
 
 export async function loadManifest(file: string, limits: LoadLimits = {}): Promise<Manifest> {
-  const maxBytes = limits.maxBytes ?? DEFAULT_MAX_BYTES;
-  let size: number;
-  try {
-    size = (await stat(file)).size;
-  } catch (err) {
-    throw new ManifestError(file, [
-      { path: '', line: 0, column: 0, message: `cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)}); check the path` },
-    ]);
-  }
-  if (size > maxBytes) {
-    throw new ManifestError(file, [
-      { path: '', line: 0, column: 0, message: `file is ${size} bytes, over the ${maxBytes}-byte limit; is this really a manifest?` },
-    ]);
-  }
-  return parseManifest(await readFile(file, 'utf8'), file, limits);
+  return parseManifest(await readManifestText(file, limits.maxBytes ?? DEFAULT_MAX_BYTES), file, limits);
 }
 
 /** Parses and validates manifest text; `source` names it in error messages. */

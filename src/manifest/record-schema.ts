@@ -2,7 +2,7 @@ import type * as AjvModule from 'ajv';
 import type { Ajv } from 'ajv';
 import { lazy } from '../lazy.js';
 import { closest } from '../suggest.js';
-import { isRegExp } from './semantic.js';
+import { patternIssue } from '../regex.js';
 import type { RawIssue } from './structure.js';
 import type { JsonSchema } from './types.js';
 
@@ -84,9 +84,8 @@ function walk(schema: unknown, at: (string | number)[], issues: RawIssue[]): voi
   if (s['x-from'] !== undefined && (typeof s['x-from'] !== 'string' || !/^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/.test(s['x-from']))) {
     issues.push({ path: [...at, 'x-from'], message: 'x-from must be a dotted path into the raw record, e.g. avatar.image_url' });
   }
-  if (typeof s.pattern === 'string' && !isRegExp(s.pattern)) {
-    issues.push({ path: [...at, 'pattern'], message: `${JSON.stringify(s.pattern)} is not a valid regular expression` });
-  }
+  const bad = typeof s.pattern === 'string' ? patternIssue(s.pattern) : undefined;
+  if (bad) issues.push({ path: [...at, 'pattern'], message: bad });
   if (s['x-coerce'] !== undefined && typeof s['x-coerce'] !== 'boolean') {
     issues.push({ path: [...at, 'x-coerce'], message: 'x-coerce must be true or false' });
   }

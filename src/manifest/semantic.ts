@@ -1,4 +1,5 @@
 import { templateNames } from '../auth/template.js';
+import { patternIssue } from '../regex.js';
 import type { RawIssue } from './structure.js';
 import type {
   ActionSpec,
@@ -33,6 +34,7 @@ export function analyze(raw: Raw, source: string): { issues: RawIssue[]; manifes
   const variables: Record<string, Raw> = raw.server.variables ?? {};
 
   checkSchemaRefs(raw, schemas, issues);
+  checkRefCycles(schemas, issues);
   checkServer(raw.server, variables, issues);
   const auth = normalizeAuth(raw.auth ?? {}, variables, issues);
   const errors = normalizeErrors(raw.errors ?? {});
@@ -105,6 +107,53 @@ function checkSchemaRefs(raw: Raw, schemas: Record<string, JsonSchema>, issues: 
   for (const section of ['schemas', 'entities']) visit(raw[section], [section]);
 }
 
+/** Keywords whose subschemas apply to the same value: a `$ref` cycle through them never reaches data. */
+const SAME_VALUE = ['allOf', 'anyOf', 'oneOf'];
+const SAME_VALUE_ONE = ['not', 'if', 'then', 'else'];
+
+/**
+ * `A: { $ref: A }`, `A → B → A`, or a cycle through allOf/anyOf/oneOf: each step checks the
+ * same value again, so a validator (or a type generator) would recurse forever. A cycle that
+ * passes through `properties` or `items` is a recursive structure and fine.
+ */
+function checkRefCycles(schemas: Record<string, JsonSchema>, issues: RawIssue[]): void {
+  const edges = new Map<string, { to: string; at: At }[]>();
+  const collect = (node: unknown, at: At, out: { to: string; at: At }[]) => {
+    if (node === null || typeof node !== 'object' || Array.isArray(node)) return;
+    const s = node as Raw;
+    const m = typeof s.$ref === 'string' ? /^#\/schemas\/([A-Za-z0-9_]+)$/.exec(s.$ref) : null;
+    if (m) out.push({ to: m[1]!, at: [...at, '$ref'] });
+    for (const k of SAME_VALUE) if (Array.isArray(s[k])) s[k].forEach((sub: unknown, i: number) => collect(sub, [...at, k, i], out));
+    for (const k of SAME_VALUE_ONE) collect(s[k], [...at, k], out);
+  };
+  for (const [name, schema] of Object.entries(schemas)) {
+    const out: { to: string; at: At }[] = [];
+    collect(schema, ['schemas', name], out);
+    edges.set(name, out);
+  }
+  const state = new Map<string, 'open' | 'done'>();
+  const reported = new Set<string>();
+  const visit = (name: string, trail: string[]): void => {
+    state.set(name, 'open');
+    for (const edge of edges.get(name) ?? []) {
+      if (!Object.hasOwn(schemas, edge.to)) continue;
+      if (state.get(edge.to) === 'open') {
+        const cycle = [...trail.slice(trail.indexOf(edge.to)), name, edge.to];
+        const key = [...cycle].sort().join();
+        if (!reported.has(key)) {
+          reported.add(key);
+          issues.push({
+            path: edge.at,
+            message: `a $ref cycle that never reaches data (${cycle.join(' → ')}): every step checks the same value again. Put the recursion under properties or items, or remove a reference`,
+          });
+        }
+      } else if (state.get(edge.to) === undefined) visit(edge.to, [...trail, name]);
+    }
+    state.set(name, 'done');
+  };
+  for (const name of Object.keys(schemas)) if (!state.has(name)) visit(name, []);
+}
+
 function checkServer(server: Raw, variables: Record<string, Raw>, issues: RawIssue[]): void {
   const urls: [At, string][] = [[['server', 'base_url'], server.base_url]];
   for (const [name, url] of Object.entries<string>(server.regions ?? {})) urls.push([['server', 'regions', name], url]);
@@ -116,9 +165,8 @@ function checkServer(server: Raw, variables: Record<string, Raw>, issues: RawIss
     }
   }
   for (const [name, v] of Object.entries(variables)) {
-    if (typeof v.pattern === 'string' && !isRegExp(v.pattern)) {
-      issues.push({ path: ['server', 'variables', name, 'pattern'], message: `${JSON.stringify(v.pattern)} is not a valid regular expression` });
-    }
+    const bad = typeof v.pattern === 'string' ? patternIssue(v.pattern) : undefined;
+    if (bad) issues.push({ path: ['server', 'variables', name, 'pattern'], message: bad });
   }
 }
 
@@ -258,9 +306,8 @@ function resolveParams(declared: Record<string, Raw>, shared: Record<string, Raw
     }
     const where = [...at, 'params', name];
     checkParamKeywords(merged, where, issues);
-    if (typeof merged.pattern === 'string' && !isRegExp(merged.pattern)) {
-      issues.push({ path: [...where, 'pattern'], message: `${JSON.stringify(merged.pattern)} is not a valid regular expression` });
-    }
+    const bad = typeof merged.pattern === 'string' ? patternIssue(merged.pattern) : undefined;
+    if (bad) issues.push({ path: [...where, 'pattern'], message: bad });
     const location = merged.in ?? 'query';
     if (location === 'body' && method === 'GET') {
       issues.push({ path: [...where, 'in'], message: 'a GET request has no body: use `in: query`, or make the action a POST' });
@@ -361,15 +408,6 @@ function checkWrites(action: Raw, at: At, issues: RawIssue[]): void {
     issues.push({ path: [...at, 'idempotency_key'], message: 'GET requests are always safe to repeat: an idempotency key is for writes' });
   }
   if (action.body_format !== undefined && action.method === 'GET') issues.push({ path: [...at, 'body_format'], message: 'a GET request has no body to format' });
-}
-
-export function isRegExp(source: string): boolean {
-  try {
-    new RegExp(source, 'u');
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 const NUMERIC_ONLY = ['minimum', 'maximum'];

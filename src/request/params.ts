@@ -1,6 +1,7 @@
 import { ParameterError } from '../errors.js';
 import { resolveSchema } from '../manifest/resolve-schema.js';
 import type { JsonSchema, ParamSpec } from '../manifest/types.js';
+import { compilePattern } from '../regex.js';
 import { didYouMean } from '../suggest.js';
 
 /** Validates a call's params and fills their defaults; throws a ParameterError naming the parameter and the fix. */
@@ -14,9 +15,14 @@ type Check = (value: unknown) => string | undefined;
  * what a JSON Schema validator would (types, limits, enums, nested objects and arrays of
  * bodies), without loading and compiling one at start-up (see the README's benchmark).
  */
+/** The longest string a parameter takes when its manifest sets no maxLength. */
+export const DEFAULT_MAX_STRING = 16_384;
+
 export function compileParamValidator(operation: string, params: Record<string, ParamSpec>, schemas: Record<string, JsonSchema> = {}): ParamValidator {
   const names = Object.keys(params);
-  const checks = new Map<string, Check>(names.map((n) => [n, compileCheck(params[n]! as unknown as JsonSchema, schemas, params[n]!.in === 'path')]));
+  // A string parameter is bounded even when its manifest says nothing: no caller sends megabytes in a query.
+  const bounded = (p: ParamSpec) => (p.type === 'string' && p.maxLength === undefined ? { ...p, maxLength: DEFAULT_MAX_STRING } : p);
+  const checks = new Map<string, Check>(names.map((n) => [n, compileCheck(bounded(params[n]!) as unknown as JsonSchema, schemas, params[n]!.in === 'path')]));
   const required = names.filter((n) => params[n]!.required);
   const defaults = names.filter((n) => params[n]!.default !== undefined).map((n) => [n, params[n]!.default] as const);
   const valid = names.length ? names.join(', ') : 'none';
@@ -87,7 +93,7 @@ function compileCheck(raw: JsonSchema, schemas: Record<string, JsonSchema>, path
   }
   if (maxLength !== undefined) checks.push((v) => (typeof v !== 'string' || length(v) <= maxLength ? undefined : ` must be at most ${maxLength} characters, got ${describe(v)}`));
   if (typeof s.pattern === 'string') {
-    const re = new RegExp(s.pattern, 'u');
+    const re = compilePattern(s.pattern);
     checks.push((v) => (typeof v !== 'string' || re.test(v) ? undefined : ` must be a string matching /${s.pattern as string}/, got ${describe(v)}`));
   }
   const minItems = num('minItems');

@@ -1,5 +1,6 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import { RECORD_KEYWORDS } from '../manifest/record-schema.js';
+import { regExpEngine } from '../regex.js';
 import type { JsonSchema } from '../manifest/types.js';
 
 /** One way a record departs from its schema. */
@@ -17,7 +18,8 @@ export type RecordValidator = (record: unknown) => SchemaProblem[] | undefined;
  * references are served from one shared schema document per manifest.
  */
 export function createRecordValidators(schemas: Record<string, JsonSchema>, options: { all: boolean }): (schema: JsonSchema) => RecordValidator {
-  const ajv = new Ajv({ strict: false, allErrors: options.all, allowUnionTypes: true });
+  // Record patterns run on RE2, as parameter patterns do: an API's answer cannot stall validation.
+  const ajv = new Ajv({ strict: false, allErrors: options.all, allowUnionTypes: true, code: { regExp: regExpEngine } });
   for (const keyword of RECORD_KEYWORDS) ajv.addKeyword({ keyword });
   ajv.addSchema({ $id: 'manifest', definitions: rewriteRefs(schemas) });
   return (schema) => {

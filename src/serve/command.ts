@@ -3,6 +3,7 @@ import { connectionOptions, number } from '../host/options.js';
 import { loadManifest } from '../manifest/load.js';
 import type { Manifest } from '../manifest/types.js';
 import type { RuntimeOptions } from '../runtime.js';
+import { rotateKey } from './keys.js';
 import { startServer } from './server.js';
 
 /**
@@ -11,20 +12,35 @@ import { startServer } from './server.js';
  */
 export const serveCommand: HostCommand = {
   summary: 'Serve the execute API: connector instances with stored credentials, POST .../execute',
-  usage: 'serve [--port 8080] [--host 127.0.0.1] [--db ./data/connectors.db] [--manifest <path>]... [--base-url <url>]',
+  usage:
+    'serve [--port 8080] [--host 127.0.0.1] [--db ./data/connectors.db] [--manifest <path>]... [--base-url <url>] [--max-connections 512] [--shutdown-grace-ms 5000]\n' +
+    '       serve rotate-key [--db ./data/connectors.db]   re-seal every stored credential under a new key',
   options: {
     port: { type: 'string' },
     host: { type: 'string' },
     db: { type: 'string' },
     manifest: { type: 'string', multiple: true },
+    'max-connections': { type: 'string' },
+    'shutdown-grace-ms': { type: 'string' },
   },
-  async run({ values, io, config }) {
+  async run({ values, positionals, io, config }) {
+    const dbPath = typeof values.db === 'string' ? values.db : 'data/connectors.db';
+    if (positionals[0] === 'rotate-key') {
+      const { instances, keyFile } = await rotateKey(dbPath, io.env);
+      io.stderr.write(
+        `Re-sealed ${instances} instance${instances === 1 ? '' : 's'} under a new key${keyFile ? `, now in ${keyFile}` : '; start the server with CONNECTOR_SECRET_KEY set to CONNECTOR_NEW_SECRET_KEY'}.\n`,
+      );
+      return 0;
+    }
+    if (positionals.length > 0) throw new UsageError(`serve takes no ${JSON.stringify(positionals[0])}; did you mean serve rotate-key?`);
     const manifests: Manifest[] = [config.loadDefault ? await config.loadDefault() : await loadManifest(config.defaultManifest)];
     for (const path of (values.manifest as string[] | undefined) ?? []) manifests.push(await loadManifest(path));
     const server = await startServer({
       port: number(values, 'port') ?? 8080,
       host: typeof values.host === 'string' ? values.host : '127.0.0.1',
-      dbPath: typeof values.db === 'string' ? values.db : 'data/connectors.db',
+      dbPath,
+      maxConnections: number(values, 'max-connections'),
+      shutdownGraceMs: number(values, 'shutdown-grace-ms'),
       manifests,
       apiKeys: io.env.CONNECTOR_API_KEYS,
       secretKey: io.env.CONNECTOR_SECRET_KEY,

@@ -17,8 +17,8 @@ import { neededCredentials } from '../auth/choose.js';
 import type { Manifest } from '../manifest/types.js';
 import type { RuntimeOptions } from '../runtime.js';
 import { Instances, NotFound } from './instances.js';
-import { decrypt, digest, encrypt, loadSecretKey, matchesAny } from './secrets.js';
-import { openSqliteStore } from './sqlite-store.js';
+import { openStoreWithKey } from './keys.js';
+import { digest, matchesAny } from './secrets.js';
 import type { InstanceStore } from './store.js';
 
 export interface ServeOptions {
@@ -36,8 +36,14 @@ export interface ServeOptions {
   runtime?: Omit<RuntimeOptions, 'manifest' | 'credentials'>;
   /** Access log lines (JSON); default: stdout. */
   log?: (line: string) => void;
-  /** Longest time to receive a request (default 30 s). */
+  /** Longest time to receive a whole request, headers and body (default 30 s). */
   requestTimeoutMs?: number;
+  /** Longest time to receive a request's headers (default 10 s): a slow client holds no socket for long. */
+  headersTimeoutMs?: number;
+  /** Most connections open at once (default 512); more are closed on arrival. */
+  maxConnections?: number;
+  /** On close: how long requests in flight may take to finish before their sockets are destroyed (default 5 s). */
+  shutdownGraceMs?: number;
 }
 
 export interface RunningServer {
@@ -50,7 +56,6 @@ export interface RunningServer {
 }
 
 const MAX_BODY = 1024 * 1024;
-const KEY_CHECK = 'connector-engine secret key check';
 
 /** HTTP error as the API answers it: `{ error: { code, message, request_id? } }`. */
 class ApiError extends Error {
@@ -75,15 +80,7 @@ class ApiError extends Error {
  */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const dbPath = options.dbPath ?? 'data/connectors.db';
-  const keyFile = dbPath === ':memory:' ? 'data/secret.key' : `${dbPath}.key`;
-  const { key } = await loadSecretKey(options.secretKey, keyFile);
-  const store = openSqliteStore(dbPath);
-  try {
-    checkKey(store, key, options.secretKey ? 'CONNECTOR_SECRET_KEY' : keyFile);
-  } catch (err) {
-    store.close();
-    throw err;
-  }
+  const { store, key } = await openStoreWithKey(dbPath, options.secretKey || undefined);
   const { digests, generated } = apiKeys(store, options.apiKeys);
   const definitions = new Map<string, Manifest>();
   for (const m of options.manifests) definitions.set(m.connector.definition_id ?? m.connector.name, m);
@@ -91,7 +88,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
 
   let closing: Promise<void> | undefined;
-  const server = createServer((req, res) => {
+  // Timeouts are checked every second (Node's default is every 30 s).
+  const server = createServer({ connectionsCheckingInterval: 1000 }, (req, res) => {
     const started = performance.now();
     let instance: string | undefined;
     res.on('finish', () => {
@@ -103,19 +101,29 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     handle(req, (id) => (instance = id))
       .then(({ status, body, headers }) => send(res, status, body, closing ? { ...headers, connection: 'close' } : headers))
       .catch((err: unknown) => {
+        // A client that went away mid-body gets no answer; one log line says so.
+        if (err instanceof ClientGone) {
+          log(JSON.stringify({ time: new Date().toISOString(), method: req.method, path: (req.url ?? '').split('?')[0], status: null, error: 'client closed the connection before its body arrived', instance }));
+          return;
+        }
         const e = toApiError(err);
         if (e.code === 'INTERNAL') process.stderr.write(`${(err as Error)?.stack ?? String(err)}\n`);
         send(res, e.status, { error: { code: e.code, message: e.message, ...e.extra } }, e.headers);
       });
   });
   server.requestTimeout = options.requestTimeoutMs ?? 30_000;
-  server.headersTimeout = Math.min(server.requestTimeout, 20_000);
+  server.headersTimeout = Math.min(server.requestTimeout, options.headersTimeoutMs ?? 10_000);
   server.keepAliveTimeout = 5_000;
+  server.maxConnections = options.maxConnections ?? 512;
 
   async function handle(req: IncomingMessage, noteInstance: (id: string) => void): Promise<{ status: number; body?: unknown; headers?: Record<string, string> }> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
-    if (path === '/healthz' && req.method === 'GET') return { status: 200, body: { status: 'ok' } };
+    if (path === '/healthz' && req.method === 'GET') {
+      // Healthy means able to serve: the store must answer too.
+      const problem = store.health();
+      return problem ? { status: 503, body: { status: 'unavailable', reason: `the database does not answer (${problem}).` } } : { status: 200, body: { status: 'ok' } };
+    }
     if (!path.startsWith('/api/v1/')) throw new ApiError(404, 'NOT_FOUND', `no route ${req.method} ${path}.`);
     authorize(req, digests);
     const parts = path.split('/').slice(3).map(decodeSegment);
@@ -168,10 +176,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     generatedApiKey: generated,
     close: () =>
       (closing ??= (async () => {
-        // Stop accepting; idle keep-alive sockets go now, busy ones when their answer is sent.
+        // Stop accepting; idle keep-alive sockets go now, busy ones when their answer is sent,
+        // and whatever is still open after the grace period (a request that never completes) is destroyed.
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
+        const grace = setTimeout(() => server.closeAllConnections(), options.shutdownGraceMs ?? 5_000);
         await closed;
+        clearTimeout(grace);
         await instances.close();
         store.close();
       })()),
@@ -199,8 +210,16 @@ function authorize(req: IncomingMessage, digests: readonly Buffer[]): void {
 
 type FieldType = 'string' | 'object';
 
+/** The client closed the connection before its body arrived. */
+class ClientGone extends Error {}
+
 /** Reads a JSON object body of at most 1 MiB with exactly the fields allowed. */
 async function readJson(req: IncomingMessage, fields: Record<string, FieldType>, required: string[]): Promise<Record<string, unknown>> {
+  const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json') {
+    req.resume();
+    throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', `send the body as JSON with "Content-Type: application/json"${type ? `, not ${type}` : ''}.`, {}, { accept: 'application/json' });
+  }
   const declared = Number(req.headers['content-length']);
   if (declared > MAX_BODY) {
     req.resume();
@@ -208,13 +227,18 @@ async function readJson(req: IncomingMessage, fields: Record<string, FieldType>,
   }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY) {
-      req.resume();
-      throw new ApiError(413, 'BODY_TOO_LARGE', `the body is over ${MAX_BODY} bytes.`);
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > MAX_BODY) {
+        req.resume();
+        throw new ApiError(413, 'BODY_TOO_LARGE', `the body is over ${MAX_BODY} bytes.`);
+      }
+      chunks.push(chunk);
     }
-    chunks.push(chunk);
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    throw new ClientGone();
   }
   let value: unknown;
   try {
@@ -280,20 +304,6 @@ function describeDefinition(id: string, m: Manifest) {
     config_fields: Object.keys(m.server.variables ?? {}),
     entities: Object.fromEntries(Object.entries(m.entities).map(([e, spec]) => [e, Object.keys(spec.actions)])),
   };
-}
-
-/** The first start seals a known text; later starts must open it, or the key is wrong. */
-function checkKey(store: InstanceStore, key: Buffer, source: string): void {
-  const sealed = store.getSetting('key_check');
-  if (!sealed) {
-    store.setSetting('key_check', encrypt(key, KEY_CHECK, 'key_check'));
-    return;
-  }
-  if (decrypt(key, sealed, 'key_check') !== KEY_CHECK) {
-    throw new ConfigurationError(
-      `the secret key (${source}) is not the one this database was created with, so its stored credentials cannot be read. Start with the original key, or with a new --db.`,
-    );
-  }
 }
 
 /** API keys from the environment, else one generated at the first start and kept as a digest. */

@@ -1,6 +1,7 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
+import { ConfigurationError } from '../errors.js';
 import { lazy } from '../lazy.js';
 import type { InstanceStore, StoredInstance } from './store.js';
 
@@ -20,19 +21,50 @@ const MIGRATIONS: string[] = [
   `ALTER TABLE instances ADD COLUMN config TEXT;`,
 ];
 
-/** Instances in one SQLite file, in WAL mode. Statements are prepared once. */
+/**
+ * Instances in one SQLite file, in WAL mode, readable by its owner only. Opening checks what
+ * a server needs before it answers anything: the file is whole (a quick integrity check),
+ * writable, and of a schema version this server knows. Statements are prepared once.
+ */
 export function openSqliteStore(path: string): InstanceStore {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const db = new (Database())(path);
-  db.pragma('journal_mode = WAL');
-  db.pragma('foreign_keys = ON');
-  migrate(db);
+  if (path !== ':memory:') {
+    mkdirSync(dirname(path), { recursive: true });
+    // Sealed credentials are still credentials: the file is the owner's alone from its first byte.
+    if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+    else if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
+  }
+  let db: BetterSqlite3.Database;
+  try {
+    db = new (Database())(path);
+    db.pragma('journal_mode = WAL');
+    db.pragma('foreign_keys = ON');
+  } catch (err) {
+    throw new ConfigurationError(`cannot open the database ${path} (${(err as Error).message}); is it an SQLite file? Restore it from a backup or start with a new --db.`);
+  }
+  try {
+    const check = db.pragma('quick_check', { simple: true });
+    if (check !== 'ok') throw new ConfigurationError(`the database ${path} failed its integrity check (${String(check)}); restore it from a backup.`);
+    try {
+      // A write that changes nothing: a read-only file or mount fails here, not on the first request.
+      db.exec('BEGIN IMMEDIATE; ROLLBACK;');
+    } catch (err) {
+      throw new ConfigurationError(`the database ${path} is not writable (${(err as Error).message}); check its permissions and mount.`);
+    }
+    migrate(db, path);
+  } catch (err) {
+    db.close();
+    if (err instanceof ConfigurationError) throw err;
+    throw new ConfigurationError(`the database ${path} cannot be used (${(err as Error).message}); restore it from a backup or start with a new --db.`);
+  }
   const insert = db.prepare('INSERT INTO instances (id, name, connector_definition_id, created_at, sealed_auth, config) VALUES (@id, @name, @connector_definition_id, @created_at, @sealed_auth, @config)');
   const list = db.prepare('SELECT id, name, connector_definition_id, created_at, config FROM instances ORDER BY created_at, id');
   const get = db.prepare('SELECT id, name, connector_definition_id, created_at, sealed_auth, config FROM instances WHERE id = ?');
   const remove = db.prepare('DELETE FROM instances WHERE id = ?');
   const getSetting = db.prepare('SELECT value FROM settings WHERE key = ?');
   const setSetting = db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+  const sealed = db.prepare('SELECT id, sealed_auth FROM instances');
+  const reseal = db.prepare('UPDATE instances SET sealed_auth = ? WHERE id = ?');
+  const count = db.prepare('SELECT count(*) AS n FROM instances');
   return {
     insert: (i) => void insert.run(i),
     list: () => list.all() as Omit<StoredInstance, 'sealed_auth'>[],
@@ -40,14 +72,32 @@ export function openSqliteStore(path: string): InstanceStore {
     delete: (id) => remove.run(id).changes > 0,
     getSetting: (key) => (getSetting.get(key) as { value: Buffer } | undefined)?.value,
     setSetting: (key, value) => void setSetting.run(key, value),
+    holdsSecrets: () => (count.get() as { n: number }).n > 0 || getSetting.get('key_check') !== undefined,
+    resealAll(change, keyCheck) {
+      // One transaction: every row under the new key, or none.
+      return db.transaction(() => {
+        const rows = sealed.all() as { id: string; sealed_auth: Buffer }[];
+        for (const row of rows) reseal.run(change(row.id, row.sealed_auth), row.id);
+        setSetting.run('key_check', keyCheck);
+        return rows.length;
+      })();
+    },
+    health() {
+      try {
+        count.get();
+        return undefined;
+      } catch (err) {
+        return (err as Error).message;
+      }
+    },
     close: () => db.close(),
   };
 }
 
-function migrate(db: BetterSqlite3.Database): void {
+function migrate(db: BetterSqlite3.Database, path: string): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > MIGRATIONS.length) {
-    throw new Error(`the database schema is version ${version}, newer than this server knows (${MIGRATIONS.length}); upgrade the server.`);
+    throw new ConfigurationError(`the database ${path} has schema version ${version}, newer than this server knows (${MIGRATIONS.length}); upgrade the server.`);
   }
   for (let v = version; v < MIGRATIONS.length; v++) {
     db.transaction(() => {

@@ -23,5 +23,11 @@ export interface InstanceStore {
   /** A small key-value table for the server's own state (key check, API key digest). */
   getSetting(key: string): Buffer | undefined;
   setSetting(key: string, value: Buffer): void;
+  /** True once any credential was sealed into this store (an instance, or the key check). */
+  holdsSecrets(): boolean;
+  /** Re-seals every instance and the key check in one transaction; returns how many instances. */
+  resealAll(change: (id: string, sealed: Buffer) => Buffer, keyCheck: Buffer): number;
+  /** Why the store cannot serve right now, or undefined when it can. */
+  health(): string | undefined;
   close(): void;
 }
