@@ -105,6 +105,6 @@ export async function callOperation(c: Connection, op: OperationPlan, rawParams:
       null,
     );
   }
-  const next = strategy.next(view, page!, { origin: c.origin, secretQueryName: c.auth.secretQueryName });
+  const next = strategy.next(view, page!, { operation: op.name, origin: c.origin, secretQueryName: c.auth.secretQueryName });
   return { records: decoded.records, next, total: strategy.total?.(res.body) };
 }

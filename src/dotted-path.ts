@@ -60,3 +60,31 @@ export function setPath(target: Record<string, unknown>, path: string, value: un
 export function isRootPath(path: string): boolean {
   return splitPath(path).length === 0;
 }
+
+/**
+ * Why `path` finds nothing in `value`, when the reason is a shape the path does not expect:
+ * a step that should be an object is a string, a number or a list. A missing or null step
+ * is an ordinary absence (a last page) and gives undefined.
+ *
+ * @example
+ * whyMissing({ pages: { next: 'https://…' } }, 'pages.next.starting_after'); // 'pages.next is a string, not an object'
+ */
+export function whyMissing(value: unknown, path: string): string | undefined {
+  let v = value;
+  const keys = splitPath(path);
+  for (let i = 0; i < keys.length; i++) {
+    if (v === null || v === undefined) return undefined;
+    if (typeof v !== 'object') {
+      const at = i === 0 ? 'the answer' : keys.slice(0, i).join('.');
+      return `${at} is ${describe(v)}, not an object`;
+    }
+    v = Object.hasOwn(v, keys[i]!) ? (v as Record<string, unknown>)[keys[i]!] : undefined;
+  }
+  return undefined;
+}
+
+function describe(v: unknown): string {
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'string') return `a string (${JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}…` : v)})`;
+  return `${typeof v === 'object' ? 'an object' : `a ${typeof v}`} (${JSON.stringify(v)})`;
+}

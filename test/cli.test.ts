@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
@@ -18,6 +21,16 @@ function cli(args: string[], env: Record<string, string | undefined> = {}): Prom
     execFile(process.execPath, [BIN, ...args], { env: { ...process.env, INTERCOM_ACCESS_TOKEN: undefined, DEBUG: undefined, ...env }, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
+  });
+}
+
+/** Runs the binary with `input` on stdin. */
+function cliWithInput(args: string[], input: string): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [BIN, ...args], { env: { ...process.env, INTERCOM_ACCESS_TOKEN: undefined, DEBUG: undefined } }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+    child.stdin!.end(input);
   });
 }
 
@@ -112,11 +125,11 @@ describe('intercom-connector, the real binary against the sandbox', () => {
   const errors: [string, string[], Record<string, string | undefined> | 'env', number, RegExp][] = [
     ['unknown command', ['exectue'], {}, 2, /unknown command "exectue"/],
     ['bad flag value', ['execute', 'contacts', 'list', '--param', 'per_page=ten'], 'env', 2, /per_page is an integer/],
-    ['missing token', ['execute', 'contacts', 'list'], {}, 3, /missing the access_token credential .*set INTERCOM_ACCESS_TOKEN or pass --token/],
+    ['missing token', ['execute', 'contacts', 'list'], {}, 3, /missing the access_token credential .*set INTERCOM_ACCESS_TOKEN or pass --token-file/],
     ['manifest', ['list', '--manifest', '/nonexistent/x.yaml'], {}, 4, /MANIFEST_INVALID/],
     ['unknown entity', ['execute', 'contact', 'list'], 'env', 5, /Did you mean "contacts"\? Valid entities: contacts, conversations/],
     ['unknown parameter', ['execute', 'contacts', 'list', '--param', 'limit=5'], 'env', 6, /unknown parameter "limit"\. Valid parameters: per_page, starting_after/],
-    ['401', ['execute', 'contacts', 'list', '--token', 'tok_wrong_4242'], {}, 7, /UNAUTHORIZED.*Check the token \(INTERCOM_ACCESS_TOKEN or --token\)/],
+    ['401', ['execute', 'contacts', 'list'], { INTERCOM_ACCESS_TOKEN: 'tok_wrong_4242' }, 7, /UNAUTHORIZED.*Check the token \(INTERCOM_ACCESS_TOKEN or --token-file\)/],
     ['404', ['execute', 'contacts', 'get', '--param', 'id=nope'], 'env', 9, /NOT_FOUND.*no record with id "nope"/],
   ];
   for (const [name, args, e, code, message] of errors) {
@@ -129,6 +142,23 @@ describe('intercom-connector, the real binary against the sandbox', () => {
       assert.ok(!r.stderr.includes('tok_wrong_4242'), 'the token is never echoed');
     });
   }
+
+  it('--token works but warns that ps shows it; --token-file reads a file or stdin', async () => {
+    const flag = await cli(['execute', 'tags', 'list', ...base, '--token', sandbox.token]);
+    assert.equal(flag.code, 0, flag.stderr);
+    assert.match(flag.stderr, /warning: --token puts the token in the process list.*prefer the environment variable or --token-file/);
+    const dir = await mkdtemp(join(tmpdir(), 'token-'));
+    const file = join(dir, 'token');
+    await writeFile(file, `${sandbox.token}\n`, { mode: 0o600 });
+    const fromFile = await cli(['execute', 'tags', 'list', ...base, '--token-file', file]);
+    assert.equal(fromFile.code, 0, fromFile.stderr);
+    assert.equal(fromFile.stderr, '');
+    assert.ok(JSON.parse(fromFile.stdout).data.length > 0);
+    const fromStdin = await cliWithInput(['execute', 'tags', 'list', ...base, '--token-file', '-'], `${sandbox.token}\n`);
+    assert.equal(fromStdin.code, 0, fromStdin.stderr);
+    const both = await cli(['execute', 'tags', 'list', ...base, '--token-file', file, '--token', sandbox.token]);
+    assert.equal(both.code, 2);
+  });
 
   it('--debug logs the requests, never the token', async () => {
     const r = await cli(['execute', 'tags', 'list', ...base, '--debug'], env);

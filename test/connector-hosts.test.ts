@@ -67,13 +67,13 @@ describe('other connectors through the CLI, serve and mcp', () => {
     assert.deepEqual(ids, gh.expectedIssues({ state: 'all' }).map((i) => i.id));
     const wrong = await cli(['execute', 'issues', 'list', '--manifest', connector('github'), '--base-url', gh.url, '-p', 'owner=acme', '-p', 'repo=widgets'], { GITHUB_TOKEN: 'ghp_wrong00000000000000' });
     assert.equal(wrong.code, 7, wrong.stderr);
-    assert.match(wrong.stderr, /error\[UNAUTHORIZED\].*Bad credentials.*Check the token \(GITHUB_TOKEN or --token\)/);
+    assert.match(wrong.stderr, /error\[UNAUTHORIZED\].*Bad credentials.*Check the token \(GITHUB_TOKEN or --token-file\)/);
   });
 
   it('CLI: a connector with several auth methods names each way in; --param takes lists', async () => {
     const missing = await cli(['execute', 'tickets', 'list', '--manifest', connector('zendesk'), '--base-url', zd.url], { ZENDESK_EMAIL: zd.email });
     assert.equal(missing.code, 3);
-    assert.match(missing.stderr, /api_token: api_token credential .*set ZENDESK_API_TOKEN or pass --token <token> \| oauth: access_token credential .*set ZENDESK_ACCESS_TOKEN/);
+    assert.match(missing.stderr, /api_token: api_token credential .*set ZENDESK_API_TOKEN or pass --token-file <path> \| oauth: access_token credential .*set ZENDESK_ACCESS_TOKEN/);
     const ok = await cli(['execute', 'tickets', 'get', '--manifest', connector('zendesk'), '--base-url', `${zd.url}/api/v2`, '-p', `id=${zd.tickets[2]!.id}`], {
       ZENDESK_EMAIL: zd.email,
       ZENDESK_API_TOKEN: zd.apiToken,

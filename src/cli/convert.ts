@@ -12,7 +12,8 @@ export function convertParams(pairs: string[], declared: Record<string, ParamSpe
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new UsageError(`--param expects key=value, got ${JSON.stringify(pair)}.`);
     const key = pair.slice(0, eq);
-    out[key] = convertValue(key, pair.slice(eq + 1), declared[key]);
+    // defineProperty: a key such as __proto__ stays a key (the runtime then names it unknown).
+    Object.defineProperty(out, key, { value: convertValue(key, pair.slice(eq + 1), Object.hasOwn(declared, key) ? declared[key] : undefined), enumerable: true, writable: true, configurable: true });
   }
   return out;
 }

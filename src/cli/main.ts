@@ -4,6 +4,7 @@ import { describeField, recordFields, renderParamType, renderType } from '../man
 import { pagedOf, pagingParams } from '../manifest/paging.js';
 import type { Manifest } from '../manifest/types.js';
 import { createRuntime, type Runtime } from '../runtime.js';
+import { createRedactor } from '../redact.js';
 import { enableDebugLog } from '../transport/diagnostics.js';
 import type { CliConfig, CliIo, Values } from '../host/command.js';
 import { loadChosenManifest, number, runtimeOptions, tokenHint } from '../host/options.js';
@@ -17,6 +18,7 @@ export type { CliConfig, CliIo, HostCommand } from '../host/command.js';
 
 const GLOBAL_OPTIONS = {
   token: { type: 'string' },
+  'token-file': { type: 'string' },
   'base-url': { type: 'string' },
   region: { type: 'string' },
   'api-version': { type: 'string' },
@@ -71,6 +73,9 @@ export async function runCli(argv: string[], config: CliConfig, io: CliIo = proc
       io.stdout.write(commandHelp(config, command));
       return 0;
     }
+    if (typeof values.token === 'string') {
+      io.stderr.write(`${config.name}: warning: --token puts the token in the process list, where other users of this machine can read it; prefer the environment variable or --token-file <path> (- for stdin).\n`);
+    }
     if (values.debug) enableDebugLog((line) => io.stderr.write(`${line}\n`));
     if (hostCommand) return await hostCommand.run({ values, positionals, io, config });
     const manifest = await loadChosenManifest(config, values);
@@ -96,17 +101,25 @@ function processIo(): CliIo {
   return { stdout: process.stdout, stderr: process.stderr, env: process.env, interrupt: controller.signal };
 }
 
-export function report(err: unknown, io: CliIo, config: CliConfig, tokenHint = 'the --token flag or the credential environment variable'): number {
+export function report(
+  err: unknown,
+  io: CliIo,
+  config: CliConfig,
+  tokenHint = 'the --token flag or the credential environment variable',
+  redact: (text: string) => string = (t) => t,
+): number {
   if ((err as NodeJS.ErrnoException | undefined)?.code === 'EPIPE') return 0;
   const code = exitCodeFor(err);
-  if (code === 1 && !(err instanceof Error)) io.stderr.write(`${config.name}: error: ${String(err)}\n`);
-  else if (err instanceof ManifestError) io.stderr.write(`${config.name}: error[${err.code}]: ${err.message}\n`);
+  // Every line goes through the redactor: a resume token or a message may carry what the API echoed.
+  const write = (text: string) => io.stderr.write(redact(text));
+  if (code === 1 && !(err instanceof Error)) write(`${config.name}: error: ${String(err)}\n`);
+  else if (err instanceof ManifestError) write(`${config.name}: error[${err.code}]: ${err.message}\n`);
   else {
     const e = err as Error;
     const label = isConnectorError(e) ? e.code : e instanceof UsageError ? 'USAGE' : 'INTERNAL';
     // One line: the message names the problem and the fix.
-    io.stderr.write(`${config.name}: error[${label}]: ${e.message.replace(/\s*\n\s*/g, ' ')}${adviceFor(err, tokenHint)}\n`);
-    if (code === 1 && e.stack) io.stderr.write(`${e.stack}\n`);
+    write(`${config.name}: error[${label}]: ${e.message.replace(/\s*\n\s*/g, ' ')}${adviceFor(err, tokenHint)}\n`);
+    if (code === 1 && e.stack) write(`${e.stack}\n`);
   }
   return code;
 }
@@ -175,7 +188,9 @@ async function execute(manifest: Manifest, values: Values, positionals: string[]
     skip = resume.skip;
   }
 
-  const runtime = await createRuntime(runtimeOptions(manifest, values, io.env));
+  const options = runtimeOptions(manifest, values, io.env);
+  const redact = createRedactor(Object.entries(options.credentials ?? {}).filter(([n]) => manifest.auth.credentials[n]?.secret !== false).map(([, v]) => v));
+  const runtime = await createRuntime(options);
   const sink = new Sink(io.stdout);
   const columns = tableColumns(spec?.record, manifest.schemas);
   try {
@@ -194,9 +209,9 @@ async function execute(manifest: Manifest, values: Values, positionals: string[]
       throw new UsageError(`--all and --limit work on lists; ${entity}.${action} returns one record. Drop them.`);
     }
     const start = cursorParam && typeof params[cursorParam] === 'string' ? (params[cursorParam] as string) : null;
-    return await stream(runtime, { entity, action, params, start, skip, limit }, recordWriter(format, sink, columns, true), io, config, tokenHint(manifest));
+    return await stream(runtime, { entity, action, params, start, skip, limit }, recordWriter(format, sink, columns, true), io, config, tokenHint(manifest), redact);
   } catch (err) {
-    return report(err, io, config, tokenHint(manifest));
+    return report(err, io, config, tokenHint(manifest), redact);
   } finally {
     await runtime.close();
   }
@@ -209,6 +224,7 @@ async function stream(
   io: CliIo,
   config: CliConfig,
   hint: string,
+  redact: (text: string) => string,
 ): Promise<number> {
   const progress = new Progress(io.stderr);
   let printed = 0;
@@ -224,7 +240,7 @@ async function stream(
     if (why) {
       const token = encodeResume(position.cursor, position.skip);
       const next = !more ? 'Nothing is left.' : token === null ? 'Run it again to start over.' : `Resume with: --starting-after '${token}'`;
-      io.stderr.write(`${why} after ${printed} records. ${next}\n`);
+      io.stderr.write(redact(`${why} after ${printed} records. ${next}\n`));
     }
     return code;
   };
@@ -253,7 +269,7 @@ async function stream(
       // Anything printed is kept; the position says where to go on.
       err.resumeCursor = encodeResume(position.cursor, position.skip);
     }
-    return report(err, io, config, hint);
+    return report(err, io, config, hint, redact);
   }
 }
 
@@ -268,7 +284,8 @@ Commands:
 ${host.join('\n')}
 
 Options for every command:
-  --token <token>        The API token (default: the environment variable the manifest names)
+  --token-file <path>    The API token from a file's first line (- for stdin); by default the environment variable the manifest names
+  --token <token>        The API token on the command line (visible to other users in ps: prefer the above)
   --base-url <url>       Call another server (e.g. the sandbox)
   --region <name>        One of the manifest's regions
   --api-version <v>      Override the pinned API version

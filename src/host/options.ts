@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { chooseAuth, neededCredentials, primaryCredential } from '../auth/choose.js';
 import { ConfigurationError } from '../errors.js';
 import { loadManifest } from '../manifest/load.js';
@@ -22,12 +23,16 @@ export function number(values: Values, flag: string): number | undefined {
 /** How a person gives a credential to this host: its environment variable, and --token for the primary one. */
 function ways(manifest: Manifest, name: string): string {
   const spec = manifest.auth.credentials[name];
-  return [spec?.env && `set ${spec.env}`, name === primaryCredential(manifest) && 'pass --token <token>'].filter(Boolean).join(' or ') || 'this host cannot take it';
+  return [spec?.env && `set ${spec.env}`, name === primaryCredential(manifest) && 'pass --token-file <path>'].filter(Boolean).join(' or ') || 'this host cannot take it';
 }
 
 /** Credentials from --token and the environment variables the manifest names, checked against its auth methods. */
 export function credentialsFrom(manifest: Manifest, values: Values, env: NodeJS.ProcessEnv): Record<string, string> {
   const primary = primaryCredential(manifest);
+  if (typeof values['token-file'] === 'string') {
+    if (typeof values.token === 'string') throw new UsageError('give the token once: --token or --token-file, not both.');
+    values = { ...values, token: readTokenFile(values['token-file']) };
+  }
   if (typeof values.token === 'string' && primary === undefined) {
     const envs = Object.values(manifest.auth.credentials).map((c) => c.env).filter(Boolean);
     throw new UsageError(`--token: connector ${manifest.connector.name} takes several credentials; set ${envs.join(', ') || 'its credentials'} instead.`);
@@ -52,6 +57,19 @@ export function credentialsFrom(manifest: Manifest, values: Values, env: NodeJS.
   return credentials;
 }
 
+/** The token in a file (its first line), or on stdin for `-`: never in the process list. */
+function readTokenFile(path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path === '-' ? 0 : path, 'utf8');
+  } catch (err) {
+    throw new ConfigurationError(`--token-file: cannot read ${path === '-' ? 'stdin' : path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`);
+  }
+  const token = text.split(/\r?\n/)[0]!.trim();
+  if (!token) throw new ConfigurationError(`--token-file: ${path === '-' ? 'stdin' : path} holds no token.`);
+  return token;
+}
+
 /** Server variables (a tenant's subdomain) from the environment variables the manifest names. */
 export function configFrom(manifest: Manifest, env: NodeJS.ProcessEnv): Record<string, string> {
   const config: Record<string, string> = {};
@@ -66,7 +84,7 @@ export function configFrom(manifest: Manifest, env: NodeJS.ProcessEnv): Record<s
 export function tokenHint(manifest: Manifest): string {
   const primary = primaryCredential(manifest);
   const env = primary ? manifest.auth.credentials[primary]?.env : undefined;
-  return primary ? (env ? `${env} or --token` : '--token') : 'the credential environment variables';
+  return primary ? (env ? `${env} or --token-file` : '--token-file') : 'the credential environment variables';
 }
 
 /** Runtime options of one run: the manifest, credentials and configuration from flags or environment, and the connection flags. */

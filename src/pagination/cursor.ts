@@ -1,7 +1,7 @@
 import { compileGetter, splitPath } from '../dotted-path.js';
 import type { CursorPagination } from '../manifest/types.js';
 import { header } from '../transport/headers.js';
-import { compileStops, cursorOf, pagedBasics, pageSizeOf, withoutCursor, type PaginationStrategy } from './strategy.js';
+import { compileStops, cursorOf, pagedBasics, pageSizeOf, pagingValue, withoutCursor, type PaginationStrategy } from './strategy.js';
 
 /**
  * The API hands out the next cursor itself (in the body, a header, or as the last record's
@@ -24,11 +24,14 @@ export function cursorStrategy(spec: CursorPagination): PaginationStrategy {
       return { params: withoutCursor(params, spec.param), inject: [{ ...inject, value: cursor }], state };
     },
     peek: key ? (text) => lastStringAfterKey(text, key) : undefined,
-    next(page, sent) {
+    next(page, sent, ctx) {
       // A page without records has no last record to go on from.
       if (fromRecord && page.records.length === 0) return null;
       if (stops(page, sent, undefined)) return null;
-      const cursor = fromBody ? fromBody(page.body) : fromHeader ? header(page.headers, fromHeader) : fromRecord!(page.records.at(-1));
+      let cursor: unknown;
+      if (fromBody) cursor = pagingValue(page.body, spec.next!, fromBody(page.body), ctx, 'next cursor');
+      else if (fromHeader) cursor = header(page.headers, fromHeader);
+      else cursor = pagingValue(page.records.at(-1), spec.last_record!, fromRecord!(page.records.at(-1)), ctx, "last record's cursor field");
       if (cursor === undefined || cursor === null || cursor === '') return null;
       return String(cursor);
     },

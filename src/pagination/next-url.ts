@@ -3,7 +3,7 @@ import { PaginationError } from '../errors.js';
 import type { NextUrlPagination } from '../manifest/types.js';
 import { linkTarget } from '../transport/headers.js';
 import { decodeToken, encodeToken } from './token.js';
-import { badToken, compileStops, cursorOf, pagedBasics, pageSizeOf, withoutCursor, type PaginationStrategy } from './strategy.js';
+import { badToken, compileStops, cursorOf, pagedBasics, pageSizeOf, pagingValue, withoutCursor, type PaginationStrategy } from './strategy.js';
 
 /**
  * The API hands out the URL of the next page, in the body or the `Link` header (RFC 8288).
@@ -28,7 +28,7 @@ export function nextUrlStrategy(spec: NextUrlPagination): PaginationStrategy {
     },
     next(page, sent, ctx) {
       if (stops(page, sent, undefined)) return null;
-      const raw = fromBody ? fromBody(page.body) : linkTarget(page.headers, rel);
+      const raw = fromBody ? pagingValue(page.body, spec.next!, fromBody(page.body), ctx, 'next-page URL') : linkTarget(page.headers, rel);
       if (typeof raw !== 'string' || raw === '') return null;
       let url: URL;
       try {

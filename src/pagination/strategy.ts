@@ -1,5 +1,6 @@
 import { compileGetter } from '../dotted-path.js';
-import { ParameterError } from '../errors.js';
+import { PaginationError, ParameterError } from '../errors.js';
+import { whyMissing } from '../dotted-path.js';
 import type { PagedSpec, TokenPlacement } from '../manifest/types.js';
 import type { Headers } from '../transport/headers.js';
 
@@ -26,8 +27,9 @@ export interface PageView {
   records: readonly unknown[];
 }
 
-/** Facts about the runtime a strategy needs to follow next-page URLs safely. */
+/** Facts about the call a strategy needs: its name for messages, and what keeps next-page URLs safe. */
 export interface PagingContext {
+  operation: string;
   /** The API's origin: next-page URLs elsewhere are refused. */
   origin: string;
   /** A query entry that carries a credential: dropped from URLs the API hands back. */
@@ -114,6 +116,29 @@ export function pagedBasics(spec: PagedSpec): Pick<PaginationStrategy, 'cursorPa
 export function cursorOf(params: Record<string, unknown>, spec: PagedSpec): string | undefined {
   const cursor = params[spec.param];
   return cursor === undefined || cursor === null ? undefined : String(cursor);
+}
+
+/**
+ * A paging value read at `path`, checked: a scalar (or nothing, on a last page). A value of
+ * another shape, or a path that runs into one, means the API's answer is not what the
+ * manifest says: an error that says what was found, never a quiet end of the list.
+ */
+export function pagingValue(body: unknown, path: string, got: unknown, ctx: PagingContext, what: string): string | number | undefined {
+  if (got === undefined) {
+    const miss = whyMissing(body, path);
+    if (miss) throw mismatch(ctx, what, path, miss);
+    return undefined;
+  }
+  if (got === null || got === '') return undefined;
+  if (typeof got === 'string' || typeof got === 'number') return got;
+  throw mismatch(ctx, what, path, `it is ${Array.isArray(got) ? 'a list' : typeof got === 'object' ? 'an object' : `a ${typeof got}`}, not a string`);
+}
+
+function mismatch(ctx: PagingContext, what: string, path: string, found: string): PaginationError {
+  return new PaginationError(
+    `${ctx.operation}: the manifest reads the ${what} at "${path}", but in this answer ${found}. The API's paging changed, or the manifest's path is wrong; nothing after this page was read.`,
+    null,
+  );
 }
 
 /** The caller's params without the cursor. */
