@@ -85,7 +85,9 @@ export async function callOperation(c: Connection, op: OperationPlan, rawParams:
 
   const kind = res.status >= 300 || c.plan.rulesOn2xx ? (res.class ?? c.plan.classify(res.status, res.headers, res.body)) : undefined;
   if (kind !== undefined || res.status >= 300) {
-    const target = op.pathParams.length ? op.pathParams.map((p) => `${p} ${JSON.stringify(params[p])}`).join(', ') : undefined;
+    // What was not found, as the caller named it: short enough for a message whatever they sent.
+    const shown = (v: unknown) => { const t = JSON.stringify(v) ?? String(v); return t.length > 100 ? `${t.slice(0, 100)}…` : t; };
+    const target = op.pathParams.length ? op.pathParams.map((p) => `${p} ${shown(params[p])}`).join(', ') : undefined;
     const err = c.plan.httpError(res.status, res.body, res.headers, { operation: op.name, method: op.method, url: built.path, credential: c.auth.words, target }, c.redact, kind);
     err.attempts = res.attempts;
     throw err;

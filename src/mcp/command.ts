@@ -3,12 +3,12 @@
  * carries the protocol, so every diagnostic goes to stderr.
  */
 import type { Writable } from 'node:stream';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { UsageError, type HostCommand } from '../host/command.js';
 import { loadChosenManifest, number, runtimeOptions } from '../host/options.js';
 import { ConfigurationError } from '../errors.js';
 import type { RuntimeOptions } from '../runtime.js';
 import { createMcpServer, DEFAULT_MAX_OUTPUT_BYTES, MIN_MAX_OUTPUT_BYTES } from './server.js';
+import { GuardedStdioTransport } from './stdio.js';
 
 export const mcpCommand: HostCommand = {
   summary: 'Serve every operation as a tool of an MCP server over stdio (credentials from the environment)',
@@ -32,7 +32,8 @@ export const mcpCommand: HostCommand = {
     }
 
     const server = createMcpServer({ manifest, runtimeOptions: options, setupError, maxOutputBytes, log });
-    const transport = new StdioServerTransport(process.stdin, io.stdout as Writable);
+    // A tool result carries its text twice (content and structuredContent); tools/list of a large manifest is larger still.
+    const transport = new GuardedStdioTransport(process.stdin, io.stdout as Writable, { maxAnswerBytes: Math.max(4 * 1024 * 1024, 2 * maxOutputBytes + 64 * 1024) });
     const closed = new Promise<void>((resolve) => {
       server.onclose = () => resolve();
     });

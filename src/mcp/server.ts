@@ -315,7 +315,10 @@ export class ToolCaller {
   }
 
   #error(message: string): CallToolResult {
-    return { content: [{ type: 'text', text: this.#redact(message) }], isError: true };
+    let text = this.#redact(message);
+    // An error is an answer too: it keeps to the budget whatever the caller sent.
+    if (bytes(text) > this.#budget) text = `${Buffer.from(text).subarray(0, this.#budget - 200).toString('utf8').replace(/\uFFFD$/, '')}… (cut: the full message was ${bytes(text)} bytes, over this server's budget of ${this.#budget})`;
+    return { content: [{ type: 'text', text }], isError: true };
   }
 
   /** An error as a message that names the problem and what to do about it. */
