@@ -42,14 +42,14 @@ describe('errors reach the caller typed, actionable and without secrets', () => 
   it('an unknown entity or action lists the valid ones, before any request', async () => {
     const before = sandbox.requestCount;
     await assert.rejects(runtime.execute({ entity: 'contact', action: 'list' }), (err: unknown) => {
-      assert.ok(err instanceof UnknownOperationError);
+      assert.ok(err instanceof UnknownOperationError, 'expected err instanceof UnknownOperationError');
       assert.equal(err.code, 'UNKNOWN_ENTITY');
       assert.match(err.message, /Did you mean "contacts"\?/);
       assert.match(err.message, /contacts, conversations, companies, teams, admins, tags, segments/);
       return true;
     });
     await assert.rejects(runtime.execute({ entity: 'tags', action: 'delete' }), (err: unknown) => {
-      assert.ok(err instanceof UnknownOperationError);
+      assert.ok(err instanceof UnknownOperationError, 'expected err instanceof UnknownOperationError');
       assert.equal(err.code, 'UNKNOWN_ACTION');
       assert.match(err.message, /Valid actions: list, get/);
       return true;
@@ -84,7 +84,7 @@ describe('errors reach the caller typed, actionable and without secrets', () => 
     const wrong = await createRuntime({ baseUrl: sandbox.url, credentials: { access_token: SECRET } });
     try {
       await assert.rejects(wrong.execute({ entity: 'admins', action: 'list' }), (err: unknown) => {
-        assert.ok(err instanceof AuthenticationError);
+        assert.ok(err instanceof AuthenticationError, 'expected err instanceof AuthenticationError');
         assert.equal(err.code, 'UNAUTHORIZED');
         assert.equal(err.status, 401);
         assert.match(err.requestId!, /^[0-9a-f-]{36}$/);
@@ -100,10 +100,10 @@ describe('errors reach the caller typed, actionable and without secrets', () => 
 
   it('404 becomes a NotFoundError that says what was not found', async () => {
     await assert.rejects(runtime.execute({ entity: 'companies', action: 'get', params: { id: 'nope' } }), (err: unknown) => {
-      assert.ok(err instanceof NotFoundError);
+      assert.ok(err instanceof NotFoundError, 'expected err instanceof NotFoundError');
       assert.equal(err.status, 404);
       assert.equal(err.details[0]!.code, 'company_not_found');
-      assert.ok(err.requestId);
+      assert.ok(err.requestId, 'expected err.requestId');
       assert.match(err.message, /companies\.get \(GET \/companies\/nope\): no record with id "nope"/);
       return true;
     });
@@ -111,18 +111,18 @@ describe('errors reach the caller typed, actionable and without secrets', () => 
 
   it('400 becomes an HttpError carrying the API details', async () => {
     await assert.rejects(runtime.execute({ entity: 'contacts', action: 'list', params: { starting_after: 'not-a-cursor' } }), (err: unknown) => {
-      assert.ok(err instanceof HttpError);
+      assert.ok(err instanceof HttpError, 'expected err instanceof HttpError');
       assert.equal(err.code, 'HTTP_ERROR');
       assert.equal(err.status, 400);
-      assert.ok(err.details.length > 0 && err.details[0]!.code);
-      assert.ok(err.requestId);
+      assert.ok(err.details.length > 0 && err.details[0]!.code, 'expected err.details.length > 0 && err.details[0]!.code');
+      assert.ok(err.requestId, 'expected err.requestId');
       return true;
     });
   });
 
   it('configuration errors name the fix', async () => {
     await assert.rejects(createRuntime({}), (err: unknown) => {
-      assert.ok(err instanceof ConfigurationError);
+      assert.ok(err instanceof ConfigurationError, 'expected err instanceof ConfigurationError');
       assert.match(err.message, /Missing credential "access_token".*INTERCOM_ACCESS_TOKEN/);
       return true;
     });
@@ -145,7 +145,7 @@ describe('errors reach the caller typed, actionable and without secrets', () => 
       const controller = new AbortController();
       setTimeout(() => controller.abort(), 50);
       await assert.rejects(rt.execute({ entity: 'tags', action: 'list', signal: controller.signal, timeoutMs: 5000 }), (err: unknown) => {
-        assert.ok(err instanceof AbortedError);
+        assert.ok(err instanceof AbortedError, 'expected err instanceof AbortedError');
         assertNoSecret(err, SECRET);
         return true;
       });
