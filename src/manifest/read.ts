@@ -12,16 +12,21 @@ export async function readManifestText(file: string, maxBytes = DEFAULT_MAX_BYTE
   const fail = (message: string) => new ManifestError(file, [{ path: '', line: 0, column: 0, message }]);
   const chunks: Buffer[] = [];
   let size = 0;
+  // No start or end: pipes and devices cannot seek. The stream is left as soon as the cap is passed.
+  const stream = createReadStream(file, { highWaterMark: 64 * 1024 });
   try {
-    for await (const chunk of createReadStream(file, { start: 0, end: maxBytes, highWaterMark: 64 * 1024 }) as AsyncIterable<Buffer>) {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
       size += chunk.length;
+      if (size > maxBytes) break;
       chunks.push(chunk);
     }
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw fail(code === 'EISDIR' ? 'is a directory, not a manifest file; check the path' : `cannot read the file (${code ?? String(err)}); check the path`);
+  } finally {
+    stream.destroy();
   }
   if (size > maxBytes) throw fail(`file is over the ${maxBytes}-byte limit; is this really a manifest?`);
-  return Buffer.concat(chunks, size).toString('utf8');
+  return Buffer.concat(chunks).toString('utf8');
 }
 

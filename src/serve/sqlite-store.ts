@@ -65,6 +65,7 @@ export function openSqliteStore(path: string): InstanceStore {
   const sealed = db.prepare('SELECT id, sealed_auth FROM instances');
   const reseal = db.prepare('UPDATE instances SET sealed_auth = ? WHERE id = ?');
   const count = db.prepare('SELECT count(*) AS n FROM instances');
+  const probe = 'SELECT id FROM instances LIMIT 1';
   return {
     insert: (i) => void insert.run(i),
     list: () => list.all() as Omit<StoredInstance, 'sealed_auth'>[],
@@ -84,7 +85,8 @@ export function openSqliteStore(path: string): InstanceStore {
     },
     health() {
       try {
-        count.get();
+        // Prepared at each probe, so a table that went away is noticed.
+        db.prepare(probe).get();
         return undefined;
       } catch (err) {
         return (err as Error).message;
