@@ -79,6 +79,46 @@ describe('attack: MCP over stdio', () => {
     assert.ok(length <= 2 * 20_000 + 64 * 1024, `the answer was ${length} bytes`);
   });
 
+  it('the protocol: version negotiation, unknown methods, bad params, and a cancelled call aborts its request and gets no answer', async () => {
+    let received!: () => void;
+    const arrived = new Promise<void>((r) => (received = r));
+    let aborted!: () => void;
+    const gone = new Promise<void>((r) => (aborted = r));
+    // An API that never answers: the call in flight ends only when the client cancels it.
+    const upstream = await http((req) => {
+      req.socket.once('close', aborted);
+      received();
+    });
+    const s = await mcp(['--base-url', upstream.url], { INTERCOM_ACCESS_TOKEN: 'tok-cancel-0001' });
+    s.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '1999-01-01', capabilities: {}, clientInfo: { name: 'attack', version: '0' } } }));
+    const init = await s.next();
+    assert.equal(init.result.protocolVersion, '2025-11-25', 'an unknown version is answered with the newest one served');
+    assert.deepEqual(init.result.capabilities, { tools: { listChanged: false } });
+    assert.equal(init.result.serverInfo.name, 'intercom');
+    s.send(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'initialize', params: { protocolVersion: '2024-11-05' } }));
+    assert.equal((await s.next()).result.protocolVersion, '2024-11-05', 'a version served is kept');
+    s.send('{"jsonrpc":"2.0","id":3,"method":"resources/list"}');
+    const unknown = await s.next();
+    assert.equal(unknown.error.code, -32601);
+    assert.match(unknown.error.message, /resources\/list.*tools\/call/);
+    s.send('{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"arguments":{}}}');
+    assert.equal((await s.next()).error.code, -32602, 'a call without a name');
+    s.send('{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"tags_list","arguments":[1]}}');
+    assert.equal((await s.next()).error.code, -32602, 'arguments that are not an object');
+
+    s.send('{"jsonrpc":"2.0","id":"slow","method":"tools/call","params":{"name":"tags_list","arguments":{}}}');
+    await arrived;
+    s.send('{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"slow","reason":"user"}}');
+    await gone;
+    s.send('{"jsonrpc":"2.0","id":6,"method":"ping"}');
+    const pong = await s.next();
+    assert.deepEqual(pong, { jsonrpc: '2.0', id: 6, result: {} }, 'the cancelled call was not answered before the ping');
+    s.child.stdin.end();
+    const [code] = (await once(s.child, 'exit')) as [number];
+    assert.equal(code, 0);
+    assert.deepEqual(s.raw, [], 'nothing more was written, the cancelled call included');
+  });
+
   it('redacts a credential holding a quote and a backslash, in its JSON-escaped form too', async () => {
     const token = 'tok"with\\specials-0001';
     const upstream = await http((req, res) => sendJson(res, 200, { type: 'list', data: [{ type: 'tag', id: '1', name: `echo ${String(req.headers.authorization)}` }] }));

@@ -3,8 +3,6 @@
  * (see tools.ts), tools/call runs it through the runtime and answers with JSON an agent can
  * read, kept under an output budget, or with an error that says what to do.
  */
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import {
   AuthenticationError,
   ConfigurationError,
@@ -23,6 +21,7 @@ import { createRuntime, type Runtime, type RuntimeOptions } from '../runtime.js'
 import { createRedactor, type Redactor } from '../redact.js';
 import { didYouMean } from '../suggest.js';
 import { buildTools, describeParams, type OperationTool, type ToolOptions } from './tools.js';
+import { McpSession } from './session.js';
 
 export const DEFAULT_MAX_OUTPUT_BYTES = 100_000;
 /** Below this, not even an error message with its advice fits. */
@@ -63,47 +62,34 @@ type Params = Record<string, unknown>;
 
 const bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
 
-/** The SDK's low-level Server whose close() also closes the connector runtime. */
-class ConnectorMcpServer extends Server {
-  constructor(
-    info: { name: string; version: string },
-    options: ConstructorParameters<typeof Server>[1],
-    private readonly release: () => Promise<void>,
-  ) {
-    super(info, options);
-  }
-
-  override async close(): Promise<void> {
-    try {
-      await super.close();
-    } finally {
-      await this.release();
-    }
-  }
+/** What one tool call answers (MCP's CallToolResult, text content only). */
+export interface CallToolResult {
+  [key: string]: unknown;
+  content: { type: 'text'; text: string }[];
+  structuredContent?: Record<string, unknown>;
+  isError?: boolean;
 }
 
 /**
- * Creates the MCP server of a connector; connect it to a transport (e.g. StdioServerTransport).
+ * Creates the MCP server of a connector; connect it to a transport (e.g. GuardedStdioTransport).
  * The runtime is created on the first tool call.
+ *
+ * @example
+ * const server = createMcpServer({ manifest });
+ * await server.connect(new GuardedStdioTransport(process.stdin, process.stdout));
  */
-export function createMcpServer(options: McpServerOptions): Server {
+export function createMcpServer(options: McpServerOptions): McpSession {
   const caller = new ToolCaller(options);
   const { connector } = options.manifest;
-  const server = new ConnectorMcpServer(
-    { name: connector.name, version: connector.version },
-    {
-      capabilities: { tools: {} },
-      instructions:
-        `${connector.title ?? connector.name}${connector.description ? `: ${connector.description}` : ''} ` +
-        `${caller.tools.every((t) => t.definition.annotations.readOnlyHint) ? 'Every tool is read-only. ' : ''}List tools are paginated: pass next_page back as the cursor parameter until it is null.`,
-    },
-    () => caller.close(),
-  );
-  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: caller.tools.map((t) => t.definition) }));
-  server.setRequestHandler(CallToolRequestSchema, (request, extra) =>
-    caller.call(request.params.name, request.params.arguments, extra.signal),
-  );
-  return server;
+  return new McpSession({
+    info: { name: connector.name, version: connector.version },
+    instructions:
+      `${connector.title ?? connector.name}${connector.description ? `: ${connector.description}` : ''} ` +
+      `${caller.tools.every((t) => t.definition.annotations.readOnlyHint) ? 'Every tool is read-only. ' : ''}List tools are paginated: pass next_page back as the cursor parameter until it is null.`,
+    tools: caller.tools.map((t) => t.definition),
+    call: (name, args, signal) => caller.call(name, args, signal),
+    release: () => caller.close(),
+  });
 }
 
 /** Runs tool calls: the runtime, the output budget, the error messages and the redaction. */

@@ -1,6 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { JSONRPCMessageSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { INTERNAL_ERROR, INVALID_REQUEST, isJsonRpcMessage, isRequest, PARSE_ERROR, type JsonRpcId, type JsonRpcMessage, type JsonRpcTransport } from './jsonrpc.js';
 
 export interface GuardedStdioOptions {
   /** Longest line (one message) read, in bytes (default 4 MiB); a longer one is answered, not fatal. */
@@ -9,20 +8,16 @@ export interface GuardedStdioOptions {
   maxAnswerBytes?: number;
 }
 
-const PARSE_ERROR = -32700;
-const INVALID_REQUEST = -32600;
-const INTERNAL_ERROR = -32603;
-
 /**
  * MCP over stdio, as JSON-RPC 2.0 asks of a server that meets bad input: a line that is not
  * JSON gets -32700, a batch or an ill-formed message -32600, a call before `initialize` is
  * refused, a line over the limit is dropped with an answer, and an answer over the limit is
  * replaced by an error. Nothing a client sends ends the server; only the end of stdin does.
  */
-export class GuardedStdioTransport implements Transport {
+export class GuardedStdioTransport implements JsonRpcTransport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
-  onmessage?: (message: JSONRPCMessage) => void;
+  onmessage?: (message: JsonRpcMessage) => void;
 
   readonly #in: Readable;
   readonly #out: Writable;
@@ -67,7 +62,7 @@ export class GuardedStdioTransport implements Transport {
     this.onclose?.();
   }
 
-  send(message: JSONRPCMessage): Promise<void> {
+  send(message: JsonRpcMessage): Promise<void> {
     let text = JSON.stringify(message);
     if (Buffer.byteLength(text) > this.#maxAnswer) {
       const id = 'id' in message && JSON.stringify(message.id).length <= 200 ? message.id : null;
@@ -116,14 +111,12 @@ export class GuardedStdioTransport implements Transport {
       void this.#reply(null, INVALID_REQUEST, 'Batches are not supported: send one message per line.');
       return;
     }
-    const parsed = JSONRPCMessageSchema.safeParse(value);
-    const id = idOf(value);
-    if (!parsed.success) {
-      void this.#reply(id, INVALID_REQUEST, 'Invalid request: not a JSON-RPC 2.0 message (jsonrpc "2.0" and a method, or a result or error with an id).');
+    if (!isJsonRpcMessage(value)) {
+      void this.#reply(idOf(value), INVALID_REQUEST, 'Invalid request: not a JSON-RPC 2.0 message (jsonrpc "2.0" and a method, or a result or error with an id).');
       return;
     }
-    const message = parsed.data;
-    if ('method' in message && 'id' in message) {
+    const message = value;
+    if (isRequest(message)) {
       if (message.method === 'initialize') this.#initialized = true;
       else if (!this.#initialized && message.method !== 'ping') {
         void this.#reply(message.id, INVALID_REQUEST, `"${message.method.slice(0, 100)}" before initialize: initialize the session first.`);
@@ -133,13 +126,13 @@ export class GuardedStdioTransport implements Transport {
     this.onmessage?.(message);
   }
 
-  #reply(id: string | number | null, code: number, message: string): Promise<void> {
-    return this.send({ jsonrpc: '2.0', id, error: { code, message } } as unknown as JSONRPCMessage);
+  #reply(id: JsonRpcId | null, code: number, message: string): Promise<void> {
+    return this.send({ jsonrpc: '2.0', id, error: { code, message } });
   }
 }
 
 /** The id of a message that may be ill-formed: only a short string or a number is echoed. */
-function idOf(value: unknown): string | number | null {
+function idOf(value: unknown): JsonRpcId | null {
   const id = value !== null && typeof value === 'object' ? (value as { id?: unknown }).id : undefined;
   if (typeof id === 'number' && Number.isFinite(id)) return id;
   if (typeof id === 'string' && id.length <= 200) return id;
