@@ -1,79 +1,21 @@
+#!/usr/bin/env node
 /**
- * The `intercom-connector` command: the engine's generic command line (src/cli) with the
- * Intercom manifest, the engine's optional commands (serve, mcp), and the two commands
- * only this connector has: its sandbox and demo.
+ * The `intercom-connector` binary. `--version` answers before the rest of the command line
+ * is loaded: it is what scripts and MCP clients call first, and it should cost a Node start.
  */
 import { readFileSync } from 'node:fs';
-import { runCli, type HostCommand } from '../src/cli/main.js';
-import { UsageError } from '../src/cli/exit-codes.js';
-import { loadWithCompiled } from '../src/manifest/compiled.js';
-import { DEFAULT_COMPILED_MANIFEST, DEFAULT_MANIFEST } from '../src/runtime.js';
-import { importCommand } from '../src/import/command.js';
-import { mcpCommand } from '../src/mcp/command.js';
-import { serveCommand } from '../src/serve/command.js';
-import { runDemo } from './demo.js';
-import { startSandbox, validateFaultRules, type FaultRule } from './server.js';
+import { tuneForShortRun } from '../src/host/short-run.js';
+import { packageFile } from '../src/package-files.js';
 
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+/** Commands that keep running (servers): they want fully optimised code. */
+const LONG_RUNNING = new Set(['serve', 'mcp', 'sandbox']);
 
-function whole(raw: unknown, flag: string, fallback: number): number {
-  if (raw === undefined) return fallback;
-  if (typeof raw !== 'string' || !/^\d+$/.test(raw)) throw new UsageError(`--${flag} expects a whole number, got ${JSON.stringify(raw)}.`);
-  return Number(raw);
+const { version } = JSON.parse(readFileSync(packageFile('package.json'), 'utf8')) as { version: string };
+const argv = process.argv.slice(2);
+if (argv.length === 1 && argv[0] === '--version') {
+  process.stdout.write(`${version}\n`);
+} else {
+  if (!argv.some((a) => LONG_RUNNING.has(a))) tuneForShortRun();
+  const { main } = await import('./commands.js');
+  process.exitCode = await main(argv, version);
 }
-
-const sandbox: HostCommand = {
-  summary: 'Run the built-in Intercom sandbox (an imitation of the API) and print its URL and token',
-  usage:
-    'sandbox [--port 4010] [--host 127.0.0.1] [--records N] [--seed S] [--token T] [--faults <json>]\n\n' +
-    '  --records  contacts to generate (the other resources keep their default counts)\n' +
-    '  --token    the bearer token it accepts (default sandbox-token)\n' +
-    '  --faults   a JSON array of fault rules, by request number, e.g.\n' +
-    '             \'[{"kind":"rate_limit","every":5,"retryAfterSeconds":2},{"kind":"reset","every":7}]\'\n' +
-    '             kinds: rate_limit, server_error, unavailable, reset, truncate, slow (delayMs)',
-  options: { port: { type: 'string' }, host: { type: 'string' }, records: { type: 'string' }, seed: { type: 'string' }, faults: { type: 'string' } },
-  async run({ values, io }) {
-    let faults: FaultRule[] | undefined;
-    if (typeof values.faults === 'string') {
-      try {
-        faults = validateFaultRules(JSON.parse(values.faults));
-      } catch (err) {
-        throw new UsageError(`--faults: ${(err as Error).message}`);
-      }
-    }
-    const sb = await startSandbox({
-      port: whole(values.port, 'port', 4010),
-      host: typeof values.host === 'string' ? values.host : undefined,
-      token: typeof values.token === 'string' ? values.token : undefined,
-      seed: values.seed === undefined ? undefined : whole(values.seed, 'seed', 0),
-      counts: values.records === undefined ? undefined : { contacts: whole(values.records, 'records', 0) },
-      faults,
-    });
-    io.stdout.write(`Intercom sandbox listening on ${sb.url}\ntoken: ${sb.token}\nrecords: ${JSON.stringify(sb.dataset.counts)}\n`);
-    if (faults?.length) io.stdout.write(`faults: ${JSON.stringify(faults)}\n`);
-    io.stdout.write(`\nTry:\n  INTERCOM_ACCESS_TOKEN=${sb.token} intercom-connector execute contacts list --base-url ${sb.url} --param per_page=5\n`);
-    await new Promise<void>((resolve) => {
-      if (io.interrupt.aborted) resolve();
-      io.interrupt.addEventListener('abort', () => resolve(), { once: true });
-      process.once('SIGTERM', () => resolve());
-    });
-    io.stdout.write(`Stopping after ${sb.requestCount} requests.\n`);
-    if (faults?.length) io.stdout.write(`stats: ${JSON.stringify(sb.stats)}\n`);
-    await sb.close();
-    return 0;
-  },
-};
-
-const demo: HostCommand = {
-  summary: 'Run all 14 operations against an in-process sandbox and print a summary table (npm run demo)',
-  usage: 'demo',
-  run: ({ io }) => runDemo((line) => io.stdout.write(`${line}\n`), io.env),
-};
-
-process.exitCode = await runCli(process.argv.slice(2), {
-  name: 'intercom-connector',
-  defaultManifest: DEFAULT_MANIFEST,
-  loadDefault: () => loadWithCompiled(DEFAULT_MANIFEST, DEFAULT_COMPILED_MANIFEST),
-  version,
-  commands: { sandbox, demo, serve: serveCommand, mcp: mcpCommand, import: importCommand },
-});

@@ -56,8 +56,8 @@ const nestedOutputs = loaded.map((l) => l.out).filter((out) => out !== 'generate
 for (const { manifest, file, out } of loaded) {
   const name = relative(process.cwd(), file) || file;
   const engineImport = nestedOutputs.includes(out) ? '../../src/index.js' : '../src/index.js';
-  const manifestFile = file === DEFAULT_MANIFEST ? undefined : relative(out, file).split('\\').join('/');
-  const files = await generateAll(manifest, await readFile(file, 'utf8'), engineImport, manifestFile);
+  const sourceName = relative(ROOT, file).split('\\').join('/');
+  const files = await generateAll(manifest, await readFile(file, 'utf8'), engineImport, sourceName);
   if (values.check) {
     const keep = out === 'generated' ? nestedOutputs.map((o) => basename(o)) : [];
     const drift = await findDrift(files, out, keep);

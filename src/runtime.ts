@@ -1,11 +1,10 @@
 import { inspect } from 'node:util';
-import { fileURLToPath } from 'node:url';
 import type { Dispatcher } from 'undici';
 import { connectAuth } from './auth/connect.js';
 import { callOperation, type Connection } from './call.js';
 import { buildBaseHeaders, resolveBaseUrl, serverVariables } from './config.js';
 import { ConfigurationError, ParameterError, UnknownOperationError } from './errors.js';
-import { loadWithCompiled } from './manifest/compiled.js';
+import { DEFAULT_MANIFEST, loadDefaultManifest } from './manifest/default.js';
 import type { Manifest } from './manifest/types.js';
 import type { OperationMap, UntypedOperation, UntypedOperations } from './operations.js';
 import { drivePages, listMeta, type FetchedPage, type PageOf } from './pagination/driver.js';
@@ -23,10 +22,7 @@ export type { ExecuteRequest, Paginator, RequestOptions, Runtime, RuntimeOptions
 export type { PageOf } from './pagination/driver.js';
 export type { SchemaDrift } from './response/drift.js';
 
-/** The manifest used when none is given: the package's own `connector.yaml`. */
-export const DEFAULT_MANIFEST = fileURLToPath(new URL('../connector.yaml', import.meta.url));
-/** Its compiled form, written by codegen; used when it matches the YAML. */
-export const DEFAULT_COMPILED_MANIFEST = fileURLToPath(new URL('../generated/manifest.json', import.meta.url));
+export { DEFAULT_MANIFEST };
 
 type Rec = Record<string, unknown>;
 
@@ -41,7 +37,7 @@ type Rec = Record<string, unknown>;
 export async function createRuntime<Ops extends OperationMap = UntypedOperations>(options: RuntimeOptions = {}): Promise<Runtime<Ops>> {
   let manifest: Manifest;
   if (typeof options.manifest === 'object') manifest = options.manifest;
-  else if (options.manifest === undefined) manifest = await loadWithCompiled(DEFAULT_MANIFEST, DEFAULT_COMPILED_MANIFEST);
+  else if (options.manifest === undefined) manifest = await loadDefaultManifest();
   else manifest = await (await import('./manifest/load.js')).loadManifest(options.manifest);
   const plan = compileConnector(manifest);
   const mode = validationMode(options.validateResponses);

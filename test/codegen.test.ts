@@ -46,7 +46,7 @@ describe('codegen', () => {
     const yamlText = await readFile(DEFAULT_MANIFEST, 'utf8');
     const a = await generateAll(manifest, yamlText);
     const b = await generateAll(await loadManifest(DEFAULT_MANIFEST), yamlText);
-    assert.deepEqual([...a.keys()], ['types.ts', 'client.ts', 'index.ts', 'reference.md', 'openapi.json', 'manifest.json']);
+    assert.deepEqual([...a.keys()], ['types.ts', 'manifest.ts', 'client.ts', 'index.ts', 'reference.md', 'openapi.json']);
     for (const [name, content] of a) assert.equal(content, b.get(name), `${name} differs between two runs`);
     assert.deepEqual(await findDrift(a, GENERATED, OTHER_CONNECTORS), [], 'run `npm run codegen` and commit generated/');
   });
@@ -116,7 +116,7 @@ describe('codegen', () => {
     const drift = await findDrift(files, GENERATED, OTHER_CONNECTORS);
     assert.deepEqual(drift.map((d) => d.replace(/^.*generated\//, '')).sort(), [
       'client.ts is stale',
-      'manifest.json is stale',
+      'manifest.ts is stale',
       'openapi.json is stale',
       'reference.md is stale',
       'types.ts is stale',
@@ -143,7 +143,7 @@ describe('codegen', () => {
       const path = join(ROOT, 'connectors', file);
       const manifest = await loadManifest(path);
       const out = join(GENERATED, manifest.connector.name);
-      const files = await generateAll(manifest, await readFile(path, 'utf8'), '../../src/index.js', `../../connectors/${file}`);
+      const files = await generateAll(manifest, await readFile(path, 'utf8'), '../../src/index.js', `connectors/${file}`);
       assert.deepEqual(await findDrift(files, out), [], `${file}: run \`npm run codegen\` and commit generated/`);
       const doc = JSON.parse(files.get('openapi.json')!);
       const result = await new Validator().validate(doc);

@@ -171,26 +171,23 @@ describe('manifest loader', () => {
   });
 });
 
-describe('compiled manifest', () => {
-  it('loads the same manifest as the YAML, and is ignored once the YAML changes', async () => {
-    const { loadWithCompiled } = await import('../src/manifest/compiled.js');
-    const { DEFAULT_COMPILED_MANIFEST } = await import('../src/runtime.js');
-    const { readFile, copyFile } = await import('node:fs/promises');
+describe('embedded manifest', () => {
+  it('is the same manifest as the YAML, and gives way to an edited YAML when run from the sources', async () => {
+    const { fromEmbedded } = await import('../src/manifest/embedded.js');
+    const { MANIFEST, SOURCE_SHA256 } = await import('../generated/manifest.js');
+    const { readFile } = await import('node:fs/promises');
     const full = await loadManifest(DEFAULT_MANIFEST);
-    assert.deepEqual(await loadWithCompiled(DEFAULT_MANIFEST, DEFAULT_COMPILED_MANIFEST), full);
+    assert.deepEqual(await fromEmbedded(MANIFEST, SOURCE_SHA256, DEFAULT_MANIFEST), full);
 
-    const dir = await mkdtemp(join(tmpdir(), 'compiled-'));
+    const dir = await mkdtemp(join(tmpdir(), 'embedded-'));
     const yaml = join(dir, 'connector.yaml');
-    const compiled = join(dir, 'manifest.json');
-    await copyFile(DEFAULT_COMPILED_MANIFEST, compiled);
-    // Same compiled file, edited YAML: the edit must win.
+    // Same embedded manifest, edited YAML: the edit must win.
     await writeFile(yaml, (await readFile(DEFAULT_MANIFEST, 'utf8')).replace('title: Contacts', 'title: People'));
-    assert.equal((await loadWithCompiled(yaml, compiled)).entities.contacts!.title, 'People');
-    // A damaged compiled file is only a missed shortcut.
-    await writeFile(compiled, '{ not json');
-    assert.equal((await loadWithCompiled(yaml, compiled)).entities.contacts!.title, 'People');
-    // A broken YAML still fails with its line, whatever the compiled file says.
+    assert.equal((await fromEmbedded(MANIFEST, SOURCE_SHA256, yaml)).entities.contacts!.title, 'People');
+    // A broken YAML fails with its line, whatever is embedded.
     await writeFile(yaml, 'manifest_version: 1\nconnector: [\n');
-    await assert.rejects(loadWithCompiled(yaml, compiled), ManifestError);
+    await assert.rejects(fromEmbedded(MANIFEST, SOURCE_SHA256, yaml), ManifestError);
+    // No YAML at all (a bundle, a serverless host): the embedded manifest.
+    assert.equal((await fromEmbedded(MANIFEST, SOURCE_SHA256, join(dir, 'gone.yaml'))).entities.contacts!.title, full.entities.contacts!.title);
   });
 });

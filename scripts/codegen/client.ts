@@ -11,7 +11,7 @@ export function clientTypeName(manifest: Manifest): string {
  * the manifest's descriptions as doc comments. The implementation is the engine's
  * generic `createClient`; nothing here runs per entity.
  */
-export function generateClient(manifest: Manifest, engineImport: string, manifestFile?: string): string {
+export function generateClient(manifest: Manifest, engineImport: string): string {
   const type = clientTypeName(manifest);
   const variable = camel(manifest.connector.name);
   const credential = primaryCredential(manifest);
@@ -36,19 +36,11 @@ export function generateClient(manifest: Manifest, engineImport: string, manifes
     members.push(`  ${entity}: {\n${lines.join('\n')}\n  };`);
   }
   const example = credential ? `{ credentials: { ${credential}: process.env.${manifest.auth.credentials[credential]?.env ?? 'TOKEN'}! } }` : '{}';
-  // A connector other than the package's default names its own manifest file.
-  const own = manifestFile
-    ? ["import { fileURLToPath } from 'node:url';", '']
-    : [];
-  const constant = manifestFile
-    ? ['', `/** The manifest this client runs: ${manifestFile.replace(/^(\.\.\/)+/, '')}. */`, `export const MANIFEST = fileURLToPath(new URL('${manifestFile}', import.meta.url));`]
-    : [];
   return [
     `// ${GENERATED_BANNER}`,
-    ...own,
     `import { createClient as createEngineClient, type CallOptions, type ClientBase, type RuntimeOptions } from '${engineImport}';`,
+    "import { MANIFEST } from './manifest.js';",
     "import type * as T from './types.js';",
-    ...constant,
     '',
     `/** A typed client for the ${manifest.connector.title ?? manifest.connector.name} connector. */`,
     `export interface ${type} extends ClientBase<T.Operations> {`,
@@ -63,23 +55,24 @@ export function generateClient(manifest: Manifest, engineImport: string, manifes
     ` * const { data, meta } = await ${variable}.${Object.keys(manifest.entities)[0]}.${Object.keys(Object.values(manifest.entities)[0]!.actions)[0]}();`,
     ' */',
     `export function createClient(options: RuntimeOptions = {}): ${type} {`,
-    `  return createEngineClient<${type}>(${manifestFile ? '{ manifest: MANIFEST, ...options }' : 'options'});`,
+    `  return createEngineClient<${type}>({ manifest: MANIFEST, ...options });`,
     '}',
     '',
   ].join('\n');
 }
 
 /** `index.ts`: the package entry, with the engine's runtime typed by this manifest's operations. */
-export function generateIndex(manifest: Manifest, engineImport: string, manifestFile?: string): string {
+export function generateIndex(manifest: Manifest, engineImport: string): string {
   return [
     `// ${GENERATED_BANNER}`,
     `import { createRuntime as createEngineRuntime, type Runtime, type RuntimeOptions } from '${engineImport}';`,
-    ...(manifestFile ? ["import { MANIFEST } from './client.js';"] : []),
+    "import { MANIFEST } from './manifest.js';",
     "import type { Operations } from './types.js';",
     '',
     `export * from '${engineImport}';`,
     "export * from './types.js';",
-    `export { createClient, ${manifestFile ? 'MANIFEST, ' : ''}type ${clientTypeName(manifest)} } from './client.js';`,
+    `export { createClient, type ${clientTypeName(manifest)} } from './client.js';`,
+    "export { MANIFEST, SOURCE_SHA256 } from './manifest.js';",
     '',
     '/**',
     ` * The engine's runtime with the types of the ${manifest.connector.name} manifest: a wrong entity, action or`,
@@ -91,7 +84,7 @@ export function generateIndex(manifest: Manifest, engineImport: string, manifest
     ` * const { data } = await runtime.execute({ entity: '${Object.keys(manifest.entities)[0]}', action: 'list' });`,
     ' */',
     'export function createRuntime(options: RuntimeOptions = {}): Promise<Runtime<Operations>> {',
-    `  return createEngineRuntime<Operations>(${manifestFile ? '{ manifest: MANIFEST, ...options }' : 'options'});`,
+    '  return createEngineRuntime<Operations>({ manifest: MANIFEST, ...options });',
     '}',
     '',
   ].join('\n');

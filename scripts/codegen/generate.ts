@@ -1,8 +1,8 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { toCompiled } from '../../src/manifest/compiled.js';
 import type { Manifest } from '../../src/manifest/types.js';
 import { generateClient, generateIndex } from './client.js';
+import { generateEmbeddedManifest } from './embedded.js';
 import { generateOpenApi } from './openapi.js';
 import { generateReference } from './reference.js';
 import { generateTypes } from './types.js';
@@ -11,14 +11,14 @@ import { generateTypes } from './types.js';
  * Every generated file, by name, for one manifest and the YAML text it was loaded from.
  * Pure: the same manifest gives the same bytes.
  */
-export async function generateAll(manifest: Manifest, yamlText: string, engineImport = '../src/index.js', manifestFile?: string): Promise<Map<string, string>> {
+export async function generateAll(manifest: Manifest, yamlText: string, engineImport = '../src/index.js', sourceName = 'connector.yaml'): Promise<Map<string, string>> {
   return new Map([
     ['types.ts', await generateTypes(manifest, engineImport)],
-    ['client.ts', generateClient(manifest, engineImport, manifestFile)],
-    ['index.ts', generateIndex(manifest, engineImport, manifestFile)],
+    ['manifest.ts', generateEmbeddedManifest(manifest, yamlText, engineImport, sourceName)],
+    ['client.ts', generateClient(manifest, engineImport)],
+    ['index.ts', generateIndex(manifest, engineImport)],
     ['reference.md', generateReference(manifest)],
     ['openapi.json', generateOpenApi(manifest)],
-    ['manifest.json', `${JSON.stringify(toCompiled(manifest, yamlText), null, 1)}\n`],
   ]);
 }
 

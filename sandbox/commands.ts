@@ -1,0 +1,78 @@
+/**
+ * The `intercom-connector` command: the engine's generic command line (src/cli) with the
+ * Intercom manifest, the engine's optional commands (serve, mcp), and the two commands
+ * only this connector has: its sandbox and demo. Loaded by cli.ts for anything but --version.
+ */
+import { runCli, type HostCommand } from '../src/cli/main.js';
+import { UsageError } from '../src/cli/exit-codes.js';
+import { DEFAULT_MANIFEST, loadDefaultManifest } from '../src/manifest/default.js';
+import { importCommand } from '../src/import/command.js';
+import { mcpCommand } from '../src/mcp/command.js';
+import { serveCommand } from '../src/serve/command.js';
+import { runDemo } from './demo.js';
+import { startSandbox, validateFaultRules, type FaultRule } from './server.js';
+
+function whole(raw: unknown, flag: string, fallback: number): number {
+  if (raw === undefined) return fallback;
+  if (typeof raw !== 'string' || !/^\d+$/.test(raw)) throw new UsageError(`--${flag} expects a whole number, got ${JSON.stringify(raw)}.`);
+  return Number(raw);
+}
+
+const sandbox: HostCommand = {
+  summary: 'Run the built-in Intercom sandbox (an imitation of the API) and print its URL and token',
+  usage:
+    'sandbox [--port 4010] [--host 127.0.0.1] [--records N] [--seed S] [--token T] [--faults <json>]\n\n' +
+    '  --records  contacts to generate (the other resources keep their default counts)\n' +
+    '  --token    the bearer token it accepts (default sandbox-token)\n' +
+    '  --faults   a JSON array of fault rules, by request number, e.g.\n' +
+    '             \'[{"kind":"rate_limit","every":5,"retryAfterSeconds":2},{"kind":"reset","every":7}]\'\n' +
+    '             kinds: rate_limit, server_error, unavailable, reset, truncate, slow (delayMs)',
+  options: { port: { type: 'string' }, host: { type: 'string' }, records: { type: 'string' }, seed: { type: 'string' }, faults: { type: 'string' } },
+  async run({ values, io }) {
+    let faults: FaultRule[] | undefined;
+    if (typeof values.faults === 'string') {
+      try {
+        faults = validateFaultRules(JSON.parse(values.faults));
+      } catch (err) {
+        throw new UsageError(`--faults: ${(err as Error).message}`);
+      }
+    }
+    const sb = await startSandbox({
+      port: whole(values.port, 'port', 4010),
+      host: typeof values.host === 'string' ? values.host : undefined,
+      token: typeof values.token === 'string' ? values.token : undefined,
+      seed: values.seed === undefined ? undefined : whole(values.seed, 'seed', 0),
+      counts: values.records === undefined ? undefined : { contacts: whole(values.records, 'records', 0) },
+      faults,
+    });
+    io.stdout.write(`Intercom sandbox listening on ${sb.url}\ntoken: ${sb.token}\nrecords: ${JSON.stringify(sb.dataset.counts)}\n`);
+    if (faults?.length) io.stdout.write(`faults: ${JSON.stringify(faults)}\n`);
+    io.stdout.write(`\nTry:\n  INTERCOM_ACCESS_TOKEN=${sb.token} intercom-connector execute contacts list --base-url ${sb.url} --param per_page=5\n`);
+    await new Promise<void>((resolve) => {
+      if (io.interrupt.aborted) resolve();
+      io.interrupt.addEventListener('abort', () => resolve(), { once: true });
+      process.once('SIGTERM', () => resolve());
+    });
+    io.stdout.write(`Stopping after ${sb.requestCount} requests.\n`);
+    if (faults?.length) io.stdout.write(`stats: ${JSON.stringify(sb.stats)}\n`);
+    await sb.close();
+    return 0;
+  },
+};
+
+const demo: HostCommand = {
+  summary: 'Run all 14 operations against an in-process sandbox and print a summary table (npm run demo)',
+  usage: 'demo',
+  run: ({ io }) => runDemo((line) => io.stdout.write(`${line}\n`), io.env),
+};
+
+/** Runs the command line; resolves to the exit code. */
+export function main(argv: string[], version: string): Promise<number> {
+  return runCli(argv, {
+    name: 'intercom-connector',
+    defaultManifest: DEFAULT_MANIFEST,
+    loadDefault: loadDefaultManifest,
+    version,
+    commands: { sandbox, demo, serve: serveCommand, mcp: mcpCommand, import: importCommand },
+  });
+}
