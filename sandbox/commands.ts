@@ -3,7 +3,7 @@
  * Intercom manifest, the engine's optional commands (serve, mcp), and the two commands
  * only this connector has: its sandbox and demo. Loaded by cli.ts for anything but --version.
  */
-import { runCli, type HostCommand } from '../src/cli/main.js';
+import { runCli, type CliConfig, type CliIo, type HostCommand } from '../src/cli/main.js';
 import { UsageError } from '../src/cli/exit-codes.js';
 import { DEFAULT_MANIFEST, loadDefaultManifest } from '../src/manifest/default.js';
 import { importCommand } from '../src/import/command.js';
@@ -62,17 +62,25 @@ const sandbox: HostCommand = {
 
 const demo: HostCommand = {
   summary: 'Run all 14 operations against an in-process sandbox and print a summary table (npm run demo)',
-  usage: 'demo',
-  run: ({ io }) => runDemo((line) => io.stdout.write(`${line}\n`), io.env),
+  usage:
+    'demo [--base-url <url>] [--token-file <path>] [--region us|eu|au] [--timeout <ms>]\n\n' +
+    '  Without a token or --base-url it starts the sandbox in-process. With INTERCOM_ACCESS_TOKEN\n' +
+    '  (or --token-file) it calls the real API, or the server --base-url names, read-only, and says\n' +
+    '  which host before the first call.',
+  run: ({ io, values }) => runDemo((line) => io.stdout.write(`${line}\n`), io.env, values),
 };
 
-/** Runs the command line; resolves to the exit code. */
-export function main(argv: string[], version: string): Promise<number> {
-  return runCli(argv, {
+/**
+ * Runs the command line; resolves to the exit code. Tests pass their own streams and
+ * environment in `io`; the binary uses the process's.
+ */
+export function main(argv: string[], version: string, io?: CliIo): Promise<number> {
+  const config: CliConfig = {
     name: 'intercom-connector',
     defaultManifest: DEFAULT_MANIFEST,
     loadDefault: loadDefaultManifest,
     version,
     commands: { sandbox, demo, serve: serveCommand, mcp: mcpCommand, import: importCommand },
-  });
+  };
+  return io ? runCli(argv, config, io) : runCli(argv, config);
 }

@@ -1,7 +1,10 @@
 import { createRuntime, type Runtime } from '../src/index.js';
 import { primaryCredential } from '../src/auth/choose.js';
-import { loadManifest } from '../src/manifest/load.js';
-import { DEFAULT_MANIFEST } from '../src/runtime.js';
+import { credentialsFromEnv } from '../src/auth/env.js';
+import { resolveBaseUrl, serverVariables } from '../src/config.js';
+import type { Values } from '../src/host/command.js';
+import { configFrom, connectionOptions, credentialsFrom } from '../src/host/options.js';
+import { loadDefaultManifest } from '../src/manifest/default.js';
 import { startSandbox, type Sandbox } from './server.js';
 
 interface Row {
@@ -14,22 +17,30 @@ interface Row {
 
 /**
  * Runs every operation of the manifest, plus one full pagination, and prints a table.
- * Against the built-in sandbox by default; against the real API when the manifest's
- * credential environment variable (INTERCOM_ACCESS_TOKEN) is set. Returns the exit code.
+ * Against the built-in sandbox by default. With a token (INTERCOM_ACCESS_TOKEN, --token or
+ * --token-file), or a --base-url (CONNECTOR_BASE_URL), against that server instead, with
+ * the command line's flags (--region, --timeout, --max-retries...); it says which host it
+ * calls before the first call. Returns the exit code.
  */
-export async function runDemo(out: (line: string) => void = console.log, env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const manifest = await loadManifest(DEFAULT_MANIFEST);
-  const credential = primaryCredential(manifest)!;
-  const envName = manifest.auth.credentials[credential]?.env;
-  const realToken = envName ? env[envName] : undefined;
+export async function runDemo(out: (line: string) => void = console.log, env: NodeJS.ProcessEnv = process.env, values: Values = {}): Promise<number> {
+  const manifest = await loadDefaultManifest();
+  const connection = connectionOptions(values, manifest, env);
+  const tokenGiven = typeof values.token === 'string' || typeof values['token-file'] === 'string' || Object.keys(credentialsFromEnv(manifest, env)).length > 0;
+  const useSandbox = connection.baseUrl === undefined && !tokenGiven;
 
-  const sandbox = realToken ? undefined : await startSandbox({ counts: { contacts: 1000 } });
-  const runtime = await createRuntime({
-    manifest,
-    credentials: { [credential]: realToken ?? sandbox!.token },
-    ...(sandbox ? { baseUrl: sandbox.url } : {}),
-  });
-  out(realToken ? `Running against ${manifest.server.base_url} (token from ${envName})` : `Running against the built-in sandbox at ${sandbox!.url}`);
+  const sandbox = useSandbox ? await startSandbox({ counts: { contacts: 1000 } }) : undefined;
+  const options = sandbox
+    ? { ...connection, manifest, baseUrl: sandbox.url, credentials: { [primaryCredential(manifest)!]: sandbox.token } }
+    : { ...connection, manifest, credentials: credentialsFrom(manifest, values, env), ...(connection.baseUrl === undefined ? { config: configFrom(manifest, env) } : {}) };
+  let runtime: Runtime;
+  try {
+    const target = resolveBaseUrl(manifest, options, serverVariables(manifest, options.config, options.baseUrl !== undefined));
+    runtime = await createRuntime(options);
+    out(sandbox ? `Running against the built-in sandbox at ${sandbox.url}` : `Running against ${target.origin}${target.pathname.replace(/\/$/, '')} (read-only calls)`);
+  } catch (err) {
+    await sandbox?.close();
+    throw err;
+  }
 
   const rows: Row[] = [];
   let failures = 0;

@@ -1,5 +1,5 @@
-import type { CallOptions, OperationMap, UntypedOperations } from './operations.js';
-import { createRuntime, type Runtime, type RuntimeOptions } from './runtime.js';
+import type { OperationMap, UntypedOperations } from './operations.js';
+import { createRuntime, type RequestOptions, type Runtime, type RuntimeOptions } from './runtime.js';
 
 /** What every client has besides its entities. */
 export interface ClientBase<Ops extends OperationMap = UntypedOperations> {
@@ -8,7 +8,7 @@ export interface ClientBase<Ops extends OperationMap = UntypedOperations> {
   close(): Promise<void>;
 }
 
-type Method = (params?: Record<string, unknown>, options?: CallOptions) => unknown;
+type Method = (params?: Record<string, unknown>, options?: RequestOptions) => unknown;
 
 /**
  * Builds a client whose shape comes from a generated interface: `client.<entity>.<action>(params)`
@@ -61,7 +61,7 @@ async function* paginateList(
   getRuntime: () => Promise<Runtime>,
   entity: string,
   params: Record<string, unknown> | undefined,
-  options: CallOptions | undefined,
+  options: RequestOptions | undefined,
 ): AsyncGenerator<Record<string, unknown>, void, undefined> {
   const runtime = await getRuntime();
   yield* runtime.paginate({ entity, action: 'list', params, ...options });

@@ -81,7 +81,7 @@ export function resolveBaseUrl(
   }
   if (url.protocol === 'http:' && !LOOPBACK.test(url.hostname) && !options.allowInsecureHttp) {
     throw new ConfigurationError(
-      `baseUrl ${url.origin} uses plain http, which would send the credential in clear. Use https, or pass allowInsecureHttp: true for a trusted network.`,
+      `baseUrl ${url.origin} uses plain http, which would send the credential in clear. Use https, or allow plain http on a trusted network (the allowInsecureHttp option; --allow-insecure-http on the command line).`,
     );
   }
   return url;

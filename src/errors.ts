@@ -22,8 +22,8 @@ export class ConnectorError extends Error {
   readonly status: number | undefined;
   /** The upstream API's request id, when it sent one: quote it to the vendor's support. */
   readonly requestId: string | undefined;
-  /** How many times the request was sent before this error (retries included). */
-  attempts = 1;
+  /** How many times the request was sent before this error (retries included); 0 when it failed before any request. */
+  attempts = 0;
   /**
    * Set when a pagination failed: the cursor to resume from (null: from the beginning).
    * Every record before it was delivered; nothing after it was.

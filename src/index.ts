@@ -1,6 +1,7 @@
 export { createRuntime, DEFAULT_MANIFEST, DEFAULTS } from './runtime.js';
 export type { ExecuteRequest, PageOf, Paginator, RequestOptions, Runtime, RuntimeOptions, SchemaDrift } from './runtime.js';
 export { DEFAULT_RETRY, type RetryOptions } from './transport/retry.js';
+export type { ProxySettings } from './transport/dispatcher.js';
 export { channels, enableDebugLog } from './transport/diagnostics.js';
 export type { RateLimitWaitEvent, RequestEvent, ResponseEvent, RetryEvent } from './transport/diagnostics.js';
 export type * from './operations.js';

@@ -4,6 +4,7 @@ import type { Manifest } from './manifest/types.js';
 import type { ActionOf, CallOptions, EntityOf, ListActionOf, OperationMap, OperationRequest, RecordOf, ResultOf, UntypedOperations } from './operations.js';
 import type { PageOf } from './pagination/driver.js';
 import type { SchemaDrift } from './response/drift.js';
+import type { ProxySettings } from './transport/dispatcher.js';
 import type { RetryOptions } from './transport/retry.js';
 
 /** The public shapes of the runtime: its options, requests and the Runtime interface. */
@@ -12,8 +13,11 @@ import type { RetryOptions } from './transport/retry.js';
 export const DEFAULTS = { timeoutMs: 30_000, connectTimeoutMs: 10_000, maxResponseBytes: 32 * 1024 * 1024, maxPages: 100_000 } as const;
 
 export interface RuntimeOptions {
-  /** Values for the manifest's `auth.credentials`, e.g. `{ access_token }`. */
-  credentials?: Record<string, string>;
+  /**
+   * Values for the manifest's `auth.credentials`, e.g. `{ access_token }`; or `'env'` to read
+   * each from the environment variable the manifest names for it (e.g. INTERCOM_ACCESS_TOKEN).
+   */
+  credentials?: Record<string, string> | 'env';
   /** Which of the manifest's `auth.methods` to use (default: the first whose credentials are given). */
   authMethod?: string;
   /** Values for the manifest's `server.variables`, e.g. `{ subdomain: 'acme' }`. */
@@ -36,6 +40,12 @@ export interface RuntimeOptions {
   maxResponseBytes?: number;
   /** Allow a plain-http base URL that is not loopback (default false: the credential would travel in clear). */
   allowInsecureHttp?: boolean;
+  /**
+   * Send requests through a proxy: `{ httpsProxy, httpProxy, noProxy }`, or `'env'` for what
+   * HTTPS_PROXY / HTTP_PROXY / NO_PROXY say. Default: no proxy (the command line, MCP server
+   * and execute API follow the environment). Ignored when `dispatcher` is given.
+   */
+  proxy?: ProxySettings | 'env';
   /** An undici dispatcher (Agent, Pool, MockAgent...); the runtime makes a keep-alive Agent otherwise. */
   dispatcher?: Dispatcher;
   /** Extra headers on every request; they win over the manifest's. */
@@ -63,7 +73,11 @@ export interface ExecuteRequest extends RequestOptions {
 /** Per-call options of execute, paginate and pages. */
 export interface RequestOptions extends CallOptions {
   retry?: RetryOptions;
-  /** paginate/pages: stop with a PaginationError after this many pages (default 100 000). */
+  /**
+   * paginate/pages: read at most this many pages, then end (the paginator's `checkpoint`,
+   * or the last page's `meta.next_page`, says where the rest starts). Without it, a list
+   * longer than 100 000 pages stops with a PaginationError rather than run forever.
+   */
   maxPages?: number;
   /** paginate/pages: request the next page while the caller handles this one (default true); at most one ahead. */
   prefetch?: boolean;
@@ -87,19 +101,20 @@ export interface Runtime<Ops extends OperationMap = UntypedOperations> {
    * @example
    * const { data, meta } = await runtime.execute({ entity: 'contacts', action: 'list', params: { per_page: 50 } });
    */
-  execute<E extends EntityOf<Ops>, A extends ActionOf<Ops, E>>(req: Req<Ops, E, A>): Promise<ResultOf<Ops, E, A>>;
+  execute<E extends EntityOf<Ops>, A extends ActionOf<Ops, E>>(req: Req<Ops, E, A>, options?: RequestOptions): Promise<ResultOf<Ops, E, A>>;
   /**
    * Yields every record of a list, page after page, whatever the API's paging scheme.
    * A failure carries `resumeCursor`; pass it back as the cursor parameter to go on.
+   * Per-call options go in the request or, as on the client, in a second argument.
    * @example
-   * for await (const c of runtime.paginate({ entity: 'contacts', action: 'list' })) console.log(c.id);
+   * for await (const c of runtime.paginate({ entity: 'contacts', action: 'list' }, { signal, maxPages: 10 })) console.log(c.id);
    */
-  paginate<E extends EntityOf<Ops>, A extends ListActionOf<Ops, E>>(req: Req<Ops, E, A>): Paginator<RecordOf<Ops, E, A>>;
+  paginate<E extends EntityOf<Ops>, A extends ListActionOf<Ops, E>>(req: Req<Ops, E, A>, options?: RequestOptions): Paginator<RecordOf<Ops, E, A>>;
   /**
    * Yields a list page by page, each with the cursor that fetched it and the next one:
    * store `meta.next_page` after handling a page to checkpoint a long export.
    */
-  pages<E extends EntityOf<Ops>, A extends ListActionOf<Ops, E>>(req: Req<Ops, E, A>): AsyncGenerator<PageOf<RecordOf<Ops, E, A>>, void, undefined>;
+  pages<E extends EntityOf<Ops>, A extends ListActionOf<Ops, E>>(req: Req<Ops, E, A>, options?: RequestOptions): AsyncGenerator<PageOf<RecordOf<Ops, E, A>>, void, undefined>;
   /** Closes the connections the runtime opened. */
   close(): Promise<void>;
 }

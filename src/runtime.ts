@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
 import type { Dispatcher } from 'undici';
 import { connectAuth } from './auth/connect.js';
+import { resolveCredentials } from './auth/env.js';
 import { callOperation, type Connection } from './call.js';
 import { buildBaseHeaders, resolveBaseUrl, serverVariables } from './config.js';
 import { ConfigurationError, ParameterError, UnknownOperationError } from './errors.js';
@@ -11,9 +12,10 @@ import { drivePages, listMeta, type FetchedPage, type PageOf } from './paginatio
 import { compileConnector, validatorsFor, type OperationPlan } from './plan/compile.js';
 import { createRedactor } from './redact.js';
 import { checkRecords } from './response/drift.js';
-import { DEFAULTS, type ExecuteRequest, type Paginator, type Runtime, type RuntimeOptions } from './runtime-types.js';
+import { DEFAULTS, type ExecuteRequest, type Paginator, type RequestOptions, type Runtime, type RuntimeOptions } from './runtime-types.js';
 import { didYouMean } from './suggest.js';
 import { debugFromEnvironment } from './transport/diagnostics.js';
+import { createDispatcher } from './transport/dispatcher.js';
 import { RateLimiter } from './transport/rate-limiter.js';
 import { mergeRetry, type RetryOptions, type RetryPolicy } from './transport/retry.js';
 
@@ -39,6 +41,8 @@ export async function createRuntime<Ops extends OperationMap = UntypedOperations
   if (typeof options.manifest === 'object') manifest = options.manifest;
   else if (options.manifest === undefined) manifest = await loadDefaultManifest();
   else manifest = await (await import('./manifest/load.js')).loadManifest(options.manifest);
+  // Read once, here: the rest of the runtime only ever sees a record of credentials.
+  if (options.credentials === 'env') options = { ...options, credentials: resolveCredentials(manifest, 'env', process.env) };
   const plan = compileConnector(manifest);
   const mode = validationMode(options.validateResponses);
   const checks = mode === 'off' ? undefined : checkRecords(await validatorsFor(plan, mode), mode, options.onDrift);
@@ -55,8 +59,6 @@ function validationMode(option: RuntimeOptions['validateResponses']): 'off' | 'w
   throw new ConfigurationError(`validateResponses must be 'off', 'warn' or 'strict', got ${JSON.stringify(option)}.`);
 }
 
-// undici takes longer to load than the rest of the engine: it is loaded on the first request.
-let undici: Promise<typeof import('undici')> | undefined;
 
 class ConnectorRuntime {
   readonly manifest: Manifest;
@@ -78,13 +80,12 @@ class ConnectorRuntime {
   connect(plan: Connection['plan'], options: RuntimeOptions, checks: Connection['checks']): void {
     debugFromEnvironment();
     const manifest = this.manifest;
-    const credentials = options.credentials ?? {};
+    const credentials = typeof options.credentials === 'object' ? options.credentials : {};
     const variables = serverVariables(manifest, options.config, options.baseUrl !== undefined);
     const redact = createRedactor(Object.entries(credentials).filter(([n]) => manifest.auth.credentials[n]?.secret !== false).map(([, v]) => v));
     const base = resolveBaseUrl(manifest, options, variables);
     const connectTimeout = options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs;
-    const dispatcher = async () =>
-      options.dispatcher ?? (this.#agent ??= (undici ??= import('undici')).then(({ Agent }) => new Agent({ keepAliveTimeout: 10_000, connect: { timeout: connectTimeout } })));
+    const dispatcher = async () => options.dispatcher ?? (this.#agent ??= createDispatcher({ connectTimeoutMs: connectTimeout, proxy: options.proxy }));
     const maxResponseBytes = options.maxResponseBytes ?? DEFAULTS.maxResponseBytes;
     const auth = connectAuth(manifest, { ...options, credentials, variables, redact, dispatcher, timeoutMs: this.#timeoutMs, maxResponseBytes });
     this.#retryLayers = [plan.retry, options.retry];
@@ -110,25 +111,29 @@ class ConnectorRuntime {
     };
   }
 
-  async execute(req: ExecuteRequest): Promise<UntypedOperation['result']> {
+  async execute(request: ExecuteRequest, options?: RequestOptions): Promise<UntypedOperation['result']> {
+    const req = options ? { ...request, ...options } : request;
     const page = await this.#call(this.#op(req), req.params, req, req.signal);
     return 'record' in page ? { data: page.record as Rec } : { data: page.records, meta: listMeta(page) };
   }
 
-  async *pages(req: ExecuteRequest): AsyncGenerator<PageOf<Rec>, void, undefined> {
+  async *pages(request: ExecuteRequest, options?: RequestOptions): AsyncGenerator<PageOf<Rec>, void, undefined> {
+    const req = options ? { ...request, ...options } : request;
     const op = this.#op(req);
     if (!op.list) throw new ParameterError(`${op.name} returns a single record; paginate works on lists. Use execute instead.`);
     const cursorParam = op.pagination!.cursorParam;
     const params = { ...req.params };
     const start = cursorParam && typeof params[cursorParam] === 'string' ? (params[cursorParam] as string) : null;
-    const opts = { name: op.name, start, maxPages: req.maxPages ?? DEFAULTS.maxPages, prefetch: req.prefetch !== false, signal: req.signal };
+    // A cap the caller asked for ends the list there; the default one is a guard and fails loudly.
+    const opts = { name: op.name, start, maxPages: req.maxPages ?? DEFAULTS.maxPages, endAtCap: req.maxPages !== undefined, prefetch: req.prefetch !== false, signal: req.signal };
     yield* drivePages(opts, (cursor, signal, lookahead) => {
       const pageParams = cursorParam ? { ...params, [cursorParam]: cursor ?? undefined } : params;
       return this.#call(op, pageParams, req, signal, lookahead) as Promise<FetchedPage<Rec>>;
     });
   }
 
-  paginate(req: ExecuteRequest): Paginator<Rec> {
+  paginate(request: ExecuteRequest, options?: RequestOptions): Paginator<Rec> {
+    const req = options ? { ...request, ...options } : request;
     const cursorParam = this.#op(req).pagination?.cursorParam;
     const state = { checkpoint: cursorParam && typeof req.params?.[cursorParam] === 'string' ? (req.params[cursorParam] as string) : null };
     const pages = this.pages(req);

@@ -22,7 +22,7 @@ export function generateClient(manifest: Manifest, engineImport: string): string
       const names = operationNames(entity, action);
       const optional = Object.values(a.params).some((p) => p.required) ? '' : '?';
       lines.push(`    /** ${a.description ?? `${entity}.${action}`} */`);
-      lines.push(`    ${action}(params${optional}: T.${names.params}, options?: CallOptions): Promise<T.${names.result}>;`);
+      lines.push(`    ${action}(params${optional}: T.${names.params}, options?: RequestOptions): Promise<T.${names.result}>;`);
     }
     const list = e.actions.list;
     if (list?.records) {
@@ -30,7 +30,7 @@ export function generateClient(manifest: Manifest, engineImport: string): string
       const optional = Object.values(list.params).some((p) => p.required) ? '' : '?';
       lines.push(`    /** Every record of \`${entity}.list\`, page after page; \`break\` stops the requests. */`);
       lines.push(
-        `    paginate(params${optional}: T.${names.params}, options?: CallOptions): AsyncGenerator<T.Operations['${entity}']['list']['record'], void, undefined>;`,
+        `    paginate(params${optional}: T.${names.params}, options?: RequestOptions): AsyncGenerator<T.Operations['${entity}']['list']['record'], void, undefined>;`,
       );
     }
     members.push(`  ${entity}: {\n${lines.join('\n')}\n  };`);
@@ -38,7 +38,7 @@ export function generateClient(manifest: Manifest, engineImport: string): string
   const example = credential ? `{ credentials: { ${credential}: process.env.${manifest.auth.credentials[credential]?.env ?? 'TOKEN'}! } }` : '{}';
   return [
     `// ${GENERATED_BANNER}`,
-    `import { createClient as createEngineClient, type CallOptions, type ClientBase, type RuntimeOptions } from '${engineImport}';`,
+    `import { createClient as createEngineClient, type RequestOptions, type ClientBase, type RuntimeOptions } from '${engineImport}';`,
     "import { MANIFEST } from './manifest.js';",
     "import type * as T from './types.js';",
     '',

@@ -1,4 +1,5 @@
 import type { ParamSpec } from '../manifest/types.js';
+import { ParameterError } from '../errors.js';
 import { UsageError } from '../host/command.js';
 
 /**
@@ -21,15 +22,15 @@ export function convertParams(pairs: string[], declared: Record<string, ParamSpe
 function convertValue(key: string, raw: string, spec: ParamSpec | undefined): unknown {
   switch (spec?.type) {
     case 'integer':
-      if (!/^-?\d+$/.test(raw)) throw new UsageError(`--param ${key}=${raw}: ${key} is an integer.`);
+      if (!/^-?\d+$/.test(raw)) throw new ParameterError(`--param ${key}=${raw}: ${key} is an integer.`, key);
       return Number(raw);
     case 'number':
-      if (raw.trim() === '' || !Number.isFinite(Number(raw))) throw new UsageError(`--param ${key}=${raw}: ${key} is a number.`);
+      if (raw.trim() === '' || !Number.isFinite(Number(raw))) throw new ParameterError(`--param ${key}=${raw}: ${key} is a number.`, key);
       return Number(raw);
     case 'boolean':
       if (/^(true|1|yes)$/i.test(raw)) return true;
       if (/^(false|0|no)$/i.test(raw)) return false;
-      throw new UsageError(`--param ${key}=${raw}: ${key} is a boolean (true or false).`);
+      throw new ParameterError(`--param ${key}=${raw}: ${key} is a boolean (true or false).`, key);
     case 'array': {
       // A JSON array, or a comma-separated list of strings (numbers when the items are numbers).
       if (raw.trimStart().startsWith('[')) return json(key, raw);
@@ -48,7 +49,7 @@ function json(key: string, raw: string): unknown {
   try {
     return JSON.parse(raw);
   } catch (err) {
-    throw new UsageError(`--param ${key}: not valid JSON (${(err as Error).message}); pass it as JSON, e.g. --params '{"${key}": ...}'.`);
+    throw new ParameterError(`--param ${key}: not valid JSON (${(err as Error).message}); pass it as JSON, e.g. --params '{"${key}": ...}'.`, key);
   }
 }
 

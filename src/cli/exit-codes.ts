@@ -45,6 +45,8 @@ export const EXIT_CODES: [name: string, code: number, test: (err: unknown) => bo
 ];
 
 export const EXIT_INTERRUPTED = 130;
+/** SIGTERM: 128 + 15, as a shell reports a process the signal ended. */
+export const EXIT_TERMINATED = 143;
 
 export function exitCodeFor(err: unknown): number {
   for (const [, code, test] of EXIT_CODES) if (test(err)) return code;

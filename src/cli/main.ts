@@ -1,18 +1,22 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { parseArgs } from 'node:util';
 import { AbortedError, isConnectorError, ManifestError } from '../errors.js';
-import { describeField, recordFields, renderParamType, renderType } from '../manifest/render-type.js';
-import { pagedOf, pagingParams } from '../manifest/paging.js';
+import { pagingParams } from '../manifest/paging.js';
 import type { Manifest } from '../manifest/types.js';
 import { createRuntime, type Runtime } from '../runtime.js';
 import { createRedactor } from '../redact.js';
-import { enableDebugLog } from '../transport/diagnostics.js';
+import { didYouMean } from '../suggest.js';
+import { channels, enableDebugLog, type RetryEvent } from '../transport/diagnostics.js';
 import type { CliConfig, CliIo, Values } from '../host/command.js';
 import { loadChosenManifest, number, runtimeOptions, tokenHint } from '../host/options.js';
+import { completionScript, completionSpec } from './completion.js';
 import { convertParams, parseParamsJson } from './convert.js';
-import { adviceFor, EXIT_CODES, EXIT_INTERRUPTED, exitCodeFor, UsageError } from './exit-codes.js';
+import { adviceFor, EXIT_INTERRUPTED, EXIT_TERMINATED, exitCodeFor, UsageError } from './exit-codes.js';
+import { BUILT_IN, commandHelp, mainHelp } from './help.js';
+import { describeText, inspectFormat, listText, parseOperation } from './inspect.js';
 import { recordWriter, Sink, tableColumns, type Format } from './output.js';
 import { Progress } from './progress.js';
-import { decodeResume, encodeResume } from './resume.js';
+import { decodeResume, encodeResume, type ResumeScope } from './resume.js';
 
 export type { CliConfig, CliIo, HostCommand } from '../host/command.js';
 
@@ -20,6 +24,7 @@ const GLOBAL_OPTIONS = {
   token: { type: 'string' },
   'token-file': { type: 'string' },
   'base-url': { type: 'string' },
+  'allow-insecure-http': { type: 'boolean' },
   region: { type: 'string' },
   'api-version': { type: 'string' },
   manifest: { type: 'string' },
@@ -50,8 +55,14 @@ export async function runCli(argv: string[], config: CliConfig, io: CliIo = proc
   const [command, ...rest] = argv;
   const host = config.commands ?? {};
   try {
-    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    if (command === undefined || command === '--help' || command === '-h') {
       io.stdout.write(mainHelp(config));
+      return 0;
+    }
+    if (command === 'help') {
+      const about = rest.find((a) => !a.startsWith('-'));
+      if (about !== undefined && !(BUILT_IN as readonly string[]).includes(about) && !host[about]) throw unknownCommand(about, config);
+      io.stdout.write(about === undefined ? mainHelp(config) : commandHelp(config, about));
       return 0;
     }
     if (command === '--version') {
@@ -59,14 +70,14 @@ export async function runCli(argv: string[], config: CliConfig, io: CliIo = proc
       return 0;
     }
     const hostCommand = host[command];
-    const builtIn = ['execute', 'list', 'describe'].includes(command);
-    if (!builtIn && !hostCommand) throw new UsageError(`unknown command "${command}". Commands: ${['execute', 'list', 'describe', ...Object.keys(host)].join(', ')}.`);
-    const options = command === 'execute' ? { ...GLOBAL_OPTIONS, ...EXECUTE_OPTIONS } : { ...GLOBAL_OPTIONS, ...(hostCommand?.options ?? {}) };
+    const builtIn = (BUILT_IN as readonly string[]).includes(command);
+    if (!builtIn && !hostCommand) throw unknownCommand(command, config);
+    const options = optionsOf(command, config);
     let parsed: { values: Values; positionals: string[] };
     try {
       parsed = parseArgs({ args: rest, options, allowPositionals: true, strict: true }) as { values: Values; positionals: string[] };
     } catch (err) {
-      throw new UsageError(`${(err as Error).message.split('\n')[0]}`);
+      throw argumentError(err, command, options);
     }
     const { values, positionals } = parsed;
     if (values.help) {
@@ -79,21 +90,63 @@ export async function runCli(argv: string[], config: CliConfig, io: CliIo = proc
     if (values.debug) enableDebugLog((line) => io.stderr.write(`${line}\n`));
     if (hostCommand) return await hostCommand.run({ values, positionals, io, config });
     const manifest = await loadChosenManifest(config, values);
-    if (command === 'list') return list(manifest, io);
-    if (command === 'describe') return describe(manifest, positionals, io);
+    if (command === 'list') return await write(io, listText(manifest, inspectFormat(values.format)));
+    if (command === 'describe') return await write(io, describeText(manifest, positionals, inspectFormat(values.format)));
+    if (command === 'completion') {
+      if (positionals.length !== 1) throw new UsageError('completion takes the shell: completion bash, or completion zsh.');
+      const spec = completionSpec(manifest, config, { global: GLOBAL_OPTIONS, execute: EXECUTE_OPTIONS });
+      return await write(io, completionScript(positionals[0]!, config.name, manifest, spec));
+    }
     return await execute(manifest, values, positionals, io, config);
   } catch (err) {
     return report(err, io, config);
   }
 }
 
+async function write(io: CliIo, text: string): Promise<number> {
+  await new Sink(io.stdout).write(text);
+  return 0;
+}
+
+function optionsOf(command: string, config: CliConfig): Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> {
+  if (command === 'execute') return { ...GLOBAL_OPTIONS, ...EXECUTE_OPTIONS };
+  if (command === 'list' || command === 'describe') return { ...GLOBAL_OPTIONS, format: { type: 'string' } };
+  if (command === 'completion') return GLOBAL_OPTIONS;
+  return { ...GLOBAL_OPTIONS, ...(config.commands?.[command]?.options ?? {}) };
+}
+
+function unknownCommand(command: string, config: CliConfig): UsageError {
+  const all = [...BUILT_IN, ...Object.keys(config.commands ?? {})];
+  return new UsageError(`unknown command "${command.slice(0, 100)}".${didYouMean(command, all)} Commands: ${all.join(', ')}.`);
+}
+
+/** parseArgs' errors, reworded: the flag, what is wrong, the nearest real flag. */
+function argumentError(err: unknown, command: string, options: Record<string, { type: string; short?: string }>): UsageError {
+  const e = err as { code?: string; message?: string };
+  const flags = Object.keys(options).map((o) => `--${o}`);
+  if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const flag = /'([^']+)'/.exec(e.message ?? '')?.[1] ?? '';
+    const name = flag.replace(/=.*$/, '');
+    return new UsageError(`${command} has no option ${name.slice(0, 100)}.${didYouMean(name, flags)} Its options: ${flags.join(', ')}.`);
+  }
+  if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const flag = /'(-[^' ]+)/.exec(e.message ?? '')?.[1] ?? 'an option';
+    const takes = options[flag.replace(/^-+/, '')]?.type === 'boolean' ? 'takes no value' : 'needs a value';
+    return new UsageError(`${flag} ${takes}${takes === 'needs a value' ? `, e.g. ${flag} <value>` : ''}.`);
+  }
+  if (e.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return new UsageError(`${command} takes no argument here: ${(e.message ?? '').split('\n')[0]}`);
+  return new UsageError((e.message ?? String(err)).split('\n')[0]!);
+}
+
 function processIo(): CliIo {
   const controller = new AbortController();
-  // The first Ctrl-C stops cleanly (and says where to resume); a second one stops at once.
-  process.on('SIGINT', () => {
-    if (controller.signal.aborted) process.exit(EXIT_INTERRUPTED);
-    controller.abort();
-  });
+  // The first Ctrl-C (or SIGTERM) stops cleanly and says where to resume; a second one stops at once.
+  const stop = (signal: 'SIGINT' | 'SIGTERM') => {
+    if (controller.signal.aborted) process.exit(signal === 'SIGTERM' ? EXIT_TERMINATED : EXIT_INTERRUPTED);
+    controller.abort(signal);
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
   // A reader that went away (`| head`) is a normal end for a command line, not an error.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(0);
@@ -124,53 +177,6 @@ export function report(
   return code;
 }
 
-function list(manifest: Manifest, io: CliIo): number {
-  const width = Math.max(...Object.keys(manifest.entities).map((e) => e.length));
-  for (const [entity, e] of Object.entries(manifest.entities)) {
-    io.stdout.write(`${entity.padEnd(width)}  ${Object.keys(e.actions).join(', ')}\n`);
-  }
-  return 0;
-}
-
-function parseOperation(positionals: string[], manifest: Manifest): { entity: string; action: string } {
-  const [first, second] = positionals;
-  if (!first) throw new UsageError('name an operation, e.g. contacts.list or "contacts list".');
-  const [entity, action] = second ? [first, second] : (first.split('.') as [string, string | undefined]);
-  if (!action) throw new UsageError(`name the action too, e.g. ${entity}.${Object.keys(manifest.entities[entity]?.actions ?? { list: 0 })[0]}.`);
-  return { entity, action };
-}
-
-function describe(manifest: Manifest, positionals: string[], io: CliIo): number {
-  const { entity, action } = parseOperation(positionals, manifest);
-  const e = manifest.entities[entity];
-  if (!e) throw new UsageError(`unknown entity "${entity}". Entities: ${Object.keys(manifest.entities).join(', ')}.`);
-  const a = e.actions[action];
-  if (!a) throw new UsageError(`"${entity}" has no action "${action}". Actions: ${Object.keys(e.actions).join(', ')}.`);
-  const out: string[] = [`${entity}.${action}: ${a.method} ${a.path}`];
-  if (a.description) out.push(a.description);
-  out.push('', 'Parameters:');
-  const params = Object.entries(a.params);
-  if (params.length === 0) out.push('  (none)');
-  const pw = Math.max(4, ...params.map(([n]) => n.length));
-  const tw = Math.max(4, ...params.map(([, p]) => renderParamType(p).length));
-  for (const [n, p] of params) {
-    out.push(`  ${n.padEnd(pw)}  ${renderParamType(p).padEnd(tw)}  ${p.required ? 'required' : 'optional'}  ${p.description ?? ''}`.trimEnd());
-  }
-  out.push('', 'Record fields:');
-  const fields = recordFields(a.record, manifest.schemas);
-  const fw = Math.max(4, ...fields.map(([n]) => n.length));
-  const types = fields.map(([, s]) => renderType(s, manifest.schemas));
-  const tw2 = Math.max(4, ...types.map((t) => t.length));
-  fields.forEach(([n, s], i) => out.push(`  ${n.padEnd(fw)}  ${types[i]!.padEnd(tw2)}  ${describeField(s, manifest.schemas)}`.trimEnd()));
-  if (a.records) {
-    const paged = pagedOf(manifest, a);
-    out.push('', 'Meta:', `  next_page    string | null  ${paged ? `pass back as ${paged.param}` : 'always null: one answer holds every record'}; null on the last page`);
-    if (paged?.total) out.push('  total_count  integer        records in the whole list');
-  }
-  io.stdout.write(`${out.join('\n')}\n`);
-  return 0;
-}
-
 async function execute(manifest: Manifest, values: Values, positionals: string[], io: CliIo, config: CliConfig): Promise<number> {
   const { entity, action } = parseOperation(positionals, manifest);
   const spec = manifest.entities[entity]?.actions[action];
@@ -180,10 +186,11 @@ async function execute(manifest: Manifest, values: Values, positionals: string[]
   const format = (values.format ?? (streaming ? 'jsonl' : 'json')) as Format;
   if (!['json', 'jsonl', 'table'].includes(format)) throw new UsageError(`--format must be json, jsonl or table, got ${JSON.stringify(format)}.`);
   const cursorParam = spec ? pagingParams(manifest, spec).cursor : undefined;
+  const scope: ResumeScope = { operation: `${entity}.${action}`, params, cursorParam };
   let skip = 0;
   if (typeof values['starting-after'] === 'string') {
     if (!cursorParam) throw new UsageError(`--starting-after works on paginated lists; ${entity}.${action} is not one.`);
-    const resume = decodeResume(values['starting-after']);
+    const resume = decodeResume(values['starting-after'], scope);
     if (resume.cursor !== null) params[cursorParam] = resume.cursor;
     skip = resume.skip;
   }
@@ -193,6 +200,12 @@ async function execute(manifest: Manifest, values: Values, positionals: string[]
   const runtime = await createRuntime(options);
   const sink = new Sink(io.stdout);
   const columns = tableColumns(spec?.record, manifest.schemas);
+  // Retries are said as they happen: a refused connection is retried for seconds otherwise in silence.
+  const onRetry = (m: unknown) => {
+    const r = m as RetryEvent;
+    io.stderr.write(redact(`${config.name}: ${r.operation} attempt ${r.attempt} failed (${r.cause}); retrying in ${(r.waitMs / 1000).toFixed(1)} s.\n`));
+  };
+  if (!values.debug) subscribe(channels.retry.name, onRetry);
   try {
     if (!streaming) {
       const result = await runtime.execute({ entity, action, params, signal: io.interrupt });
@@ -202,6 +215,11 @@ async function execute(manifest: Manifest, values: Values, positionals: string[]
         const writer = recordWriter(format, sink, columns, false);
         await writer.records(records);
         await writer.end();
+        // Table and JSON Lines have no meta: say that the list goes on, and how to get the rest.
+        const next = result.meta?.next_page;
+        if (typeof next === 'string') {
+          io.stderr.write(redact(`More records exist: --all prints every page, or --starting-after '${encodeResume(next, 0, scope)}' the next one.\n`));
+        }
       }
       return 0;
     }
@@ -209,17 +227,23 @@ async function execute(manifest: Manifest, values: Values, positionals: string[]
       throw new UsageError(`--all and --limit work on lists; ${entity}.${action} returns one record. Drop them.`);
     }
     const start = cursorParam && typeof params[cursorParam] === 'string' ? (params[cursorParam] as string) : null;
-    return await stream(runtime, { entity, action, params, start, skip, limit }, recordWriter(format, sink, columns, true), io, config, tokenHint(manifest), redact);
+    return await stream(runtime, { entity, action, params, start, skip, limit, scope }, recordWriter(format, sink, columns, true), io, config, tokenHint(manifest), redact);
   } catch (err) {
     return report(err, io, config, tokenHint(manifest), redact);
   } finally {
+    if (!values.debug) unsubscribe(channels.retry.name, onRetry);
     await runtime.close();
   }
 }
 
+/** 130 after Ctrl-C, 143 after SIGTERM, as shells report them. */
+function interruptedCode(io: CliIo): number {
+  return io.interrupt.reason === 'SIGTERM' ? EXIT_TERMINATED : EXIT_INTERRUPTED;
+}
+
 async function stream(
   runtime: Runtime,
-  call: { entity: string; action: string; params: Record<string, unknown>; start: string | null; skip: number; limit: number | undefined },
+  call: { entity: string; action: string; params: Record<string, unknown>; start: string | null; skip: number; limit: number | undefined; scope: ResumeScope },
   writer: ReturnType<typeof recordWriter>,
   io: CliIo,
   config: CliConfig,
@@ -238,7 +262,7 @@ async function stream(
     await writer.end();
     progress.done();
     if (why) {
-      const token = encodeResume(position.cursor, position.skip);
+      const token = encodeResume(position.cursor, position.skip, call.scope);
       const next = !more ? 'Nothing is left.' : token === null ? 'Run it again to start over.' : `Resume with: --starting-after '${token}'`;
       io.stderr.write(redact(`${why} after ${printed} records. ${next}\n`));
     }
@@ -257,73 +281,24 @@ async function stream(
       position = restOfPage ? { cursor: page.cursor, skip: offset + batch.length } : { cursor: page.meta.next_page, skip: 0 };
       more = restOfPage || page.meta.next_page !== null;
       progress.page(batch.length, page.meta.total_count);
-      if (io.interrupt.aborted) return await finish(EXIT_INTERRUPTED, 'Interrupted');
+      if (io.interrupt.aborted) return await finish(interruptedCode(io), 'Interrupted');
       if (printed >= stopAt) return await finish(0, more ? 'Stopped at --limit' : undefined);
     }
     return await finish(0, undefined);
   } catch (err) {
-    if (err instanceof AbortedError && io.interrupt.aborted) return await finish(EXIT_INTERRUPTED, 'Interrupted');
+    if (err instanceof AbortedError && io.interrupt.aborted) return await finish(interruptedCode(io), 'Interrupted');
     await writer.end();
     progress.done();
     if (isConnectorError(err)) {
+      // The API refused the cursor it was started from: offering it back would only fail again.
+      const refusedStart = first && call.start !== null && err.status !== undefined && [400, 404, 410, 422].includes(err.status);
+      if (refusedStart) {
+        err.message += ' The API did not accept the --starting-after value: start the list without it.';
+        err.resumeCursor = undefined;
+      }
       // Anything printed is kept; the position says where to go on.
-      err.resumeCursor = encodeResume(position.cursor, position.skip);
+      else err.resumeCursor = encodeResume(position.cursor, position.skip, call.scope);
     }
     return report(err, io, config, hint, redact);
   }
-}
-
-function mainHelp(config: CliConfig): string {
-  const host = Object.entries(config.commands ?? {}).map(([n, c]) => `  ${n.padEnd(10)} ${c.summary}`);
-  return `Usage: ${config.name} <command> [options]
-
-Commands:
-  execute    Run one operation: execute <entity> <action> [--param key=value]...
-  list       The entities and actions of the manifest
-  describe   Parameters and record fields of an operation: describe contacts.list
-${host.join('\n')}
-
-Options for every command:
-  --token-file <path>    The API token from a file's first line (- for stdin); by default the environment variable the manifest names
-  --token <token>        The API token on the command line (visible to other users in ps: prefer the above)
-  --base-url <url>       Call another server (e.g. the sandbox)
-  --region <name>        One of the manifest's regions
-  --api-version <v>      Override the pinned API version
-  --manifest <path>      Run another connector's manifest
-  --timeout <ms>         Time per attempt (default 30000)
-  --max-retries <n>      Retries for transient failures (default 4)
-  --debug                Log requests and responses to stderr (never the token)
-  --help                 Help for a command: ${config.name} execute --help
-
-Exit codes:
-  0 success, 1 unexpected error, 130 interrupted (Ctrl-C)
-${EXIT_CODES.map(([name, code]) => `  ${String(code).padStart(2)} ${name}`).join('\n')}
-`;
-}
-
-function commandHelp(config: CliConfig, command: string): string {
-  if (command === 'execute') {
-    return `Usage: ${config.name} execute <entity> <action> [options]
-
-Runs one operation and prints { data, meta } as JSON.
-
-  --param, -p key=value   A parameter, converted to the type the manifest declares (repeatable)
-  --params '<json>'       Parameters as a JSON object (--param wins on the same key)
-  --all                   Follow every page; stream records as JSON Lines
-  --limit <n>             Stop after n records (implies --all)
-  --format <f>            json, jsonl or table (default: json, or jsonl with --all)
-  --starting-after <c>    Resume a list from a cursor printed by an earlier run
-
-On a terminal, stderr shows progress. Ctrl-C stops cleanly and prints where to resume.
-
-Examples:
-  ${config.name} execute contacts list --param per_page=5
-  ${config.name} execute contacts list --all --limit 1000 > contacts.jsonl
-  ${config.name} execute contacts get --param id=<id>
-`;
-  }
-  if (command === 'list') return `Usage: ${config.name} list\n\nThe entities of the manifest and their actions.\n`;
-  if (command === 'describe') return `Usage: ${config.name} describe <entity>.<action>\n\nParameters (name, type, required, description), record fields and meta of an operation.\n`;
-  const host = config.commands?.[command];
-  return host ? `Usage: ${config.name} ${host.usage}\n\n${host.summary}\n` : mainHelp(config);
 }

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { chooseAuth, neededCredentials, primaryCredential } from '../auth/choose.js';
+import { credentialsFromEnv } from '../auth/env.js';
 import { ConfigurationError } from '../errors.js';
 import { loadManifest } from '../manifest/load.js';
 import type { Manifest } from '../manifest/types.js';
 import type { RuntimeOptions } from '../runtime.js';
+import { proxyFromEnv } from '../transport/dispatcher.js';
 import { UsageError, type CliConfig, type Values } from './command.js';
 
 /** The manifest a command works on: --manifest, else the host's default. */
@@ -37,11 +39,8 @@ export function credentialsFrom(manifest: Manifest, values: Values, env: NodeJS.
     const envs = Object.values(manifest.auth.credentials).map((c) => c.env).filter(Boolean);
     throw new UsageError(`--token: connector ${manifest.connector.name} takes several credentials; set ${envs.join(', ') || 'its credentials'} instead.`);
   }
-  const credentials: Record<string, string> = {};
-  for (const [name, spec] of Object.entries(manifest.auth.credentials)) {
-    const value = name === primary && typeof values.token === 'string' ? values.token : spec.env ? env[spec.env] : undefined;
-    if (value) credentials[name] = value;
-  }
+  const credentials = credentialsFromEnv(manifest, env);
+  if (primary !== undefined && typeof values.token === 'string' && values.token !== '') credentials[primary] = values.token;
   const choice = chooseAuth(manifest, credentials);
   if ('issue' in choice && choice.issue.kind === 'missing') {
     const methods = manifest.auth.methods;
@@ -89,16 +88,26 @@ export function tokenHint(manifest: Manifest): string {
 
 /** Runtime options of one run: the manifest, credentials and configuration from flags or environment, and the connection flags. */
 export function runtimeOptions(manifest: Manifest, values: Values, env: NodeJS.ProcessEnv): RuntimeOptions {
-  const options: RuntimeOptions = { ...connectionOptions(values, manifest), manifest, credentials: credentialsFrom(manifest, values, env) };
+  const options: RuntimeOptions = { ...connectionOptions(values, manifest, env), manifest, credentials: credentialsFrom(manifest, values, env) };
   // --base-url replaces the whole base URL, variables included.
   if (options.baseUrl === undefined) options.config = configFrom(manifest, env);
   return options;
 }
 
-/** What the flags say about where and how to connect; the same for every credential set (serve uses it per instance). */
-export function connectionOptions(values: Values, manifest?: Manifest): Omit<RuntimeOptions, 'manifest' | 'credentials'> {
+/** The variable that sets --base-url for every command (a sandbox, a staging server). */
+export const BASE_URL_ENV = 'CONNECTOR_BASE_URL';
+
+/**
+ * What the flags (and CONNECTOR_BASE_URL) say about where and how to connect; the same for
+ * every credential set (serve uses it per instance). Hosts follow HTTPS_PROXY/NO_PROXY.
+ */
+export function connectionOptions(values: Values, manifest?: Manifest, env: NodeJS.ProcessEnv = {}): Omit<RuntimeOptions, 'manifest' | 'credentials'> {
   const options: Omit<RuntimeOptions, 'manifest' | 'credentials'> = {};
+  const proxy = proxyFromEnv(env);
+  if (proxy) options.proxy = proxy;
   if (typeof values['base-url'] === 'string') options.baseUrl = values['base-url'];
+  else if (env[BASE_URL_ENV]) options.baseUrl = env[BASE_URL_ENV];
+  if (values['allow-insecure-http'] === true) options.allowInsecureHttp = true;
   if (typeof values.region === 'string') options.region = values.region;
   if (typeof values['api-version'] === 'string') options.apiVersion = values['api-version'];
   const timeout = number(values, 'timeout');

@@ -19,6 +19,7 @@ import {
 import type { Manifest } from '../manifest/types.js';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../runtime.js';
 import { createRedactor, type Redactor } from '../redact.js';
+import { resolveCredentials } from '../auth/env.js';
 import { didYouMean } from '../suggest.js';
 import { buildTools, describeParams, type OperationTool, type ToolOptions } from './tools.js';
 import { McpSession } from './session.js';
@@ -108,7 +109,14 @@ export class ToolCaller {
     this.#budget = Math.max(MIN_MAX_OUTPUT_BYTES, options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES);
     // Every credential, in the forms it travels in, is removed from anything returned.
     const manifest = options.manifest;
-    const credentials = Object.entries(options.runtimeOptions?.credentials ?? {});
+    // 'env' is read here too, or a missing variable would only show on the first call.
+    let given: Record<string, string> = {};
+    try {
+      given = resolveCredentials(manifest, options.runtimeOptions?.credentials, process.env);
+    } catch {
+      // The runtime reports it on each call.
+    }
+    const credentials = Object.entries(given);
     this.#redact = createRedactor(credentials.filter(([n]) => manifest.auth.credentials[n]?.secret !== false).map(([, v]) => v));
   }
 

@@ -32,6 +32,8 @@ export interface DriveOptions {
   name: string;
   start: string | null;
   maxPages: number;
+  /** At maxPages: end quietly (a cap the caller chose) rather than throw (the default guard). */
+  endAtCap?: boolean;
   /** Request the next page while the caller handles this one (never more than one ahead). */
   prefetch: boolean;
   signal?: AbortSignal;
@@ -120,6 +122,7 @@ export async function* drivePages<R>(opts: DriveOptions, fetchPage: FetchPage<R>
         );
       }
       if (n >= opts.maxPages) {
+        if (opts.endAtCap) return;
         throw new PaginationError(`${opts.name}: stopped after maxPages=${opts.maxPages} pages; resume from resumeCursor or raise maxPages.`, next);
       }
       seen.add(next);

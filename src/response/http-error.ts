@@ -168,8 +168,11 @@ export function compileErrorFactory(spec: ErrorSpec, rateLimit: RateLimitReader)
           extra,
         );
       case 'not_found': {
-        const what = ctx.target ? `no record with ${ctx.target}` : 'the resource does not exist';
-        return new NotFoundError('NOT_FOUND', `${where}: ${what} (${api}). Check the id, and that it belongs to this account and region.`, extra);
+        // Without path parameters nothing the caller named is missing: the server lacks the path.
+        const message = ctx.target
+          ? `${where}: no record with ${ctx.target} (${api}). Check it, and that the record belongs to this account and region.`
+          : `${where}: the server has no such path (${api}). Check the base URL, region and API version: they point at a server that does not serve this operation.`;
+        return new NotFoundError('NOT_FOUND', message, extra);
       }
       case 'conflict':
         return new ConflictError('CONFLICT', `${where}: the request conflicts with the record's current state (${api}). Read the record again, then decide.`, extra);

@@ -28,7 +28,10 @@ export interface ResponseEvent extends RequestEvent {
   requestId?: string;
 }
 export interface RetryEvent extends RequestEvent {
+  /** What failed, in full: `HTTP 503`, or the error's code and message. */
   reason: string;
+  /** The same in a word: `HTTP 503`, `ECONNREFUSED`, `TIMEOUT`. */
+  cause: string;
   waitMs: number;
 }
 export interface RateLimitWaitEvent {

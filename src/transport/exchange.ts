@@ -54,6 +54,7 @@ export async function exchange(
   for (let attempt = 1; ; attempt++, count.all++) {
     let retryWait: number;
     let reason: string;
+    let cause: string;
     try {
       // The common case takes no await, so a request started ahead goes out at once.
       if (!ctx.limiter.tryAcquire()) {
@@ -96,16 +97,19 @@ export async function exchange(
       }
       if (res.status >= 500) count.serverErrors++;
       retryWait = retryDelay(attempt, kind === 'rate_limit', res.headers, policy, ctx.rateLimit);
-      reason = `HTTP ${res.status}`;
+      reason = cause = `HTTP ${res.status}`;
     } catch (err) {
       if (!shouldRetry(replayable, { error: err }, count, policy)) {
         if (isConnectorError(err)) err.attempts = attempt;
         throw err;
       }
       retryWait = retryDelay(attempt, false, undefined, policy, undefined);
-      reason = `${(err as { code?: string }).code ?? 'error'}: ${(err as Error).message}`;
+      const code = (err as { code?: string }).code ?? 'error';
+      reason = `${code}: ${(err as Error).message}`;
+      // The system's word for a failed connection (ECONNREFUSED) says more than NETWORK_ERROR.
+      cause = (err as { cause?: { code?: unknown } }).cause?.code as string | undefined ?? code;
     }
-    if (channels.retry.hasSubscribers) channels.retry.publish({ ...base, attempt, reason, waitMs: Math.round(retryWait) });
+    if (channels.retry.hasSubscribers) channels.retry.publish({ ...base, attempt, reason, cause, waitMs: Math.round(retryWait) });
     try {
       await sleep(retryWait, req.signal, req.operation);
     } catch (err) {

@@ -90,8 +90,14 @@ function transportError(err: unknown, req: OutgoingRequest, timedOut: boolean): 
   if (req.signal?.aborted || e.name === 'AbortError' || e.code === 'UND_ERR_ABORTED') {
     return new AbortedError(`${where}: aborted by the caller's signal.`, err);
   }
+  const why =
+    e.code === 'ECONNREFUSED'
+      ? `nothing accepts connections at ${req.origin} (ECONNREFUSED). Check that the server is running and the base URL is right`
+      : e.code === 'ENOTFOUND'
+        ? `the host name of ${req.origin} does not resolve (ENOTFOUND). Check the base URL (and region) for a typo`
+        : `the connection failed (${e.code ?? e.name ?? 'error'}: ${e.message ?? String(err)}). Check the base URL and the network`;
   return new NetworkError(
-    `${where}: the connection failed (${e.code ?? e.name ?? 'error'}: ${e.message ?? String(err)}). Check the base URL and the network; transient failures are retried.`,
+    `${where}: ${why}; transient failures are retried.`,
     err,
     beforeSending,
   );
