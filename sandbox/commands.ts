@@ -10,7 +10,8 @@ import { importCommand } from '../src/import/command.js';
 import { mcpCommand } from '../src/mcp/command.js';
 import { serveCommand } from '../src/serve/command.js';
 import { runDemo } from './demo.js';
-import { startSandbox, validateFaultRules, type FaultRule } from './server.js';
+import { listenError, parsePort } from '../src/host/listen.js';
+import { startSandbox, validateFaultRules, type FaultRule, type Sandbox } from './server.js';
 
 function whole(raw: unknown, flag: string, fallback: number): number {
   if (raw === undefined) return fallback;
@@ -37,14 +38,22 @@ const sandbox: HostCommand = {
         throw new UsageError(`--faults: ${(err as Error).message}`);
       }
     }
-    const sb = await startSandbox({
-      port: whole(values.port, 'port', 4010),
-      host: typeof values.host === 'string' ? values.host : undefined,
+    const port = parsePort(values.port, 4010);
+    const host = typeof values.host === 'string' ? values.host : '127.0.0.1';
+    const options = {
+      port,
+      host,
       token: typeof values.token === 'string' ? values.token : undefined,
       seed: values.seed === undefined ? undefined : whole(values.seed, 'seed', 0),
       counts: values.records === undefined ? undefined : { contacts: whole(values.records, 'records', 0) },
       faults,
-    });
+    };
+    let sb: Sandbox;
+    try {
+      sb = await startSandbox(options);
+    } catch (err) {
+      throw listenError(err, { port, host });
+    }
     io.stdout.write(`Intercom sandbox listening on ${sb.url}\ntoken: ${sb.token}\nrecords: ${JSON.stringify(sb.dataset.counts)}\n`);
     if (faults?.length) io.stdout.write(`faults: ${JSON.stringify(faults)}\n`);
     io.stdout.write(`\nTry:\n  INTERCOM_ACCESS_TOKEN=${sb.token} intercom-connector execute contacts list --base-url ${sb.url} --param per_page=5\n`);

@@ -1,9 +1,11 @@
 import { UsageError, type HostCommand, type Values } from '../host/command.js';
+import { listenError, parsePort } from '../host/listen.js';
 import { connectionOptions, number } from '../host/options.js';
 import { loadManifest } from '../manifest/load.js';
 import type { Manifest } from '../manifest/types.js';
 import type { RuntimeOptions } from '../runtime.js';
 import { rotateKey } from './keys.js';
+import { routeHelp } from './routes.js';
 import { startServer } from './server.js';
 
 /**
@@ -14,7 +16,22 @@ export const serveCommand: HostCommand = {
   summary: 'Serve the execute API: connector instances with stored credentials, POST .../execute',
   usage:
     'serve [--port 8080] [--host 127.0.0.1] [--db ./data/connectors.db] [--manifest <path>]... [--base-url <url>] [--max-connections 512] [--shutdown-grace-ms 5000]\n' +
-    '       serve rotate-key [--db ./data/connectors.db]   re-seal every stored credential under a new key',
+    '       serve rotate-key [--db ./data/connectors.db]   re-seal every stored credential under a new key\n' +
+    '\n' +
+    'Environment:\n' +
+    '  CONNECTOR_API_KEYS        the API keys clients send as "Authorization: Bearer <key>", comma-separated\n' +
+    '                            (make one with: openssl rand -hex 32). Unset: the first start of a database\n' +
+    '                            generates a key, prints it once and keeps only its digest.\n' +
+    "  CONNECTOR_SECRET_KEY      the key that seals each instance's auth_config (AES-256-GCM): 64 hex characters\n" +
+    '                            (openssl rand -hex 32) or base64 of 32 bytes. Unset: the key file beside the\n' +
+    '                            database (<db>.key, mode 0600), created with a new database. Keep it: without it\n' +
+    '                            the stored credentials cannot be opened.\n' +
+    '  CONNECTOR_NEW_SECRET_KEY  rotate-key with CONNECTOR_SECRET_KEY set: the key to re-seal under.\n' +
+    '\n' +
+    'Routes (/api/v1 needs the API key; /openapi.json describes them all):\n' +
+    `${routeHelp()}\n` +
+    '  With "check": true, creating or patching an instance first makes one cheap call upstream with its\n' +
+    '  credentials (GET .../definitions shows which); if that fails, nothing is stored.',
   options: {
     port: { type: 'string' },
     host: { type: 'string' },
@@ -35,9 +52,11 @@ export const serveCommand: HostCommand = {
     if (positionals.length > 0) throw new UsageError(`serve takes no ${JSON.stringify(positionals[0])}; did you mean serve rotate-key?`);
     const manifests: Manifest[] = [config.loadDefault ? await config.loadDefault() : await loadManifest(config.defaultManifest)];
     for (const path of (values.manifest as string[] | undefined) ?? []) manifests.push(await loadManifest(path));
+    const port = parsePort(values.port, 8080);
+    const host = typeof values.host === 'string' ? values.host : '127.0.0.1';
     const server = await startServer({
-      port: number(values, 'port') ?? 8080,
-      host: typeof values.host === 'string' ? values.host : '127.0.0.1',
+      port,
+      host,
       dbPath,
       maxConnections: number(values, 'max-connections'),
       shutdownGraceMs: number(values, 'shutdown-grace-ms'),
@@ -46,6 +65,8 @@ export const serveCommand: HostCommand = {
       secretKey: io.env.CONNECTOR_SECRET_KEY,
       runtime: operatorOptions(values),
       log: (line) => io.stdout.write(`${line}\n`),
+    }).catch((err: unknown) => {
+      throw listenError(err, { port, host });
     });
     io.stderr.write(`Serving ${manifests.map((m) => m.connector.name).join(', ')} on ${server.url}\n`);
     if (server.generatedApiKey) {

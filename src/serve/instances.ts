@@ -4,8 +4,12 @@ import { serverVariables } from '../config.js';
 import { ConfigurationError, ParameterError } from '../errors.js';
 import type { Manifest } from '../manifest/types.js';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../runtime.js';
+import { NotFound } from './api-error.js';
+import { checkCall, checkNotPossible, verifyCredentials } from './check.js';
 import { decrypt, encrypt } from './secrets.js';
 import type { InstanceStore, StoredInstance } from './store.js';
+
+export { NotFound };
 
 /** What the API shows of an instance: never its auth_config. */
 export interface PublicInstance {
@@ -15,6 +19,22 @@ export interface PublicInstance {
   created_at: string;
   /** The connector's configuration (server variables such as a subdomain); not secret. */
   config?: Record<string, string>;
+  /** Set when this request checked the credentials upstream (`check: true`) and they worked. */
+  checked?: true;
+}
+
+export interface CreateInput {
+  connector_definition_id: string;
+  auth_config: Record<string, unknown>;
+  name: string;
+  config?: Record<string, unknown>;
+  check?: boolean;
+}
+
+export interface UpdateInput {
+  auth_config?: Record<string, unknown>;
+  name?: string;
+  check?: boolean;
 }
 
 /** Instances and their runtimes: one runtime (pool, rate limiter) per instance, made on first use. */
@@ -29,24 +49,42 @@ export class Instances {
     private readonly operator: Omit<RuntimeOptions, 'manifest' | 'credentials'>,
   ) {}
 
-  create(input: { connector_definition_id: string; auth_config: Record<string, unknown>; name: string; config?: Record<string, unknown> }): PublicInstance {
+  async create(input: CreateInput): Promise<PublicInstance> {
     const manifest = this.definitions.get(input.connector_definition_id);
     if (!manifest) {
       throw new NotFound(`no connector definition ${JSON.stringify(input.connector_definition_id)}; known: ${[...this.definitions.keys()].join(', ')}.`);
     }
-    checkAuthConfig(manifest, input.auth_config);
+    const auth = checkAuthConfig(manifest, input.auth_config);
     const config = checkConfig(manifest, input.config ?? {});
+    if (input.check) await this.#verify(manifest, auth, config);
     const id = randomUUID();
     const instance: StoredInstance = {
       id,
       name: input.name,
       connector_definition_id: input.connector_definition_id,
       created_at: new Date().toISOString(),
-      sealed_auth: encrypt(this.key, JSON.stringify(input.auth_config), id),
+      sealed_auth: this.#seal(id, auth),
       config: Object.keys(config).length ? JSON.stringify(config) : null,
     };
     this.store.insert(instance);
-    return visible(instance);
+    return checked(visible(instance), input.check);
+  }
+
+  /**
+   * Renames an instance and/or replaces its credentials, validated and sealed as on creation.
+   * New credentials take effect at the next call: the instance's runtime is closed (calls in
+   * flight finish on it) and made again from the store.
+   */
+  async update(id: string, patch: UpdateInput): Promise<PublicInstance> {
+    const stored = this.#stored(id);
+    const manifest = this.definitions.get(stored.connector_definition_id)!;
+    const auth = patch.auth_config === undefined ? undefined : checkAuthConfig(manifest, patch.auth_config);
+    if (patch.check) await this.#verify(manifest, auth ?? this.#open(stored), configOf(stored));
+    const change = { ...(patch.name !== undefined ? { name: patch.name } : {}), ...(auth ? { sealed_auth: this.#seal(id, auth) } : {}) };
+    // Deleted meanwhile (during the check): nothing to update.
+    if (!this.store.update(id, change)) throw new NotFound(`no connector instance ${JSON.stringify(id)}.`);
+    if (auth) await this.#closeRuntime(id);
+    return checked(this.get(id), patch.check);
   }
 
   list(): PublicInstance[] {
@@ -67,15 +105,11 @@ export class Instances {
     let runtime = this.#runtimes.get(id);
     if (!runtime) {
       const stored = this.#stored(id);
-      const auth = decrypt(this.key, stored.sealed_auth, id);
-      if (auth === undefined) {
-        throw new ConfigurationError(`the stored credentials of instance ${id} cannot be decrypted with this server's secret key.`);
-      }
       runtime = createRuntime({
         ...this.operator,
         manifest: this.definitions.get(stored.connector_definition_id)!,
-        credentials: JSON.parse(auth) as Record<string, string>,
-        ...(stored.config ? { config: JSON.parse(stored.config) as Record<string, string> } : {}),
+        credentials: this.#open(stored),
+        ...configOption(configOf(stored)),
       });
       this.#runtimes.set(id, runtime);
       runtime.catch(() => this.#runtimes.delete(id));
@@ -93,6 +127,26 @@ export class Instances {
     return stored;
   }
 
+  /** Credentials are sealed bound to their instance's id: a copy in another row does not open. */
+  #seal(id: string, auth: Record<string, string>): Buffer {
+    return encrypt(this.key, JSON.stringify(auth), id);
+  }
+
+  #open(stored: StoredInstance): Record<string, string> {
+    const auth = decrypt(this.key, stored.sealed_auth, stored.id);
+    if (auth === undefined) {
+      throw new ConfigurationError(`the stored credentials of instance ${stored.id} cannot be decrypted with this server's secret key.`);
+    }
+    return JSON.parse(auth) as Record<string, string>;
+  }
+
+  /** `check: true`: one cheap call with these credentials before anything is stored. */
+  async #verify(manifest: Manifest, credentials: Record<string, string>, config: Record<string, string>): Promise<void> {
+    const call = checkCall(manifest);
+    if (!call) throw checkNotPossible(manifest);
+    await verifyCredentials(manifest, call, { ...this.operator, credentials, ...configOption(config) });
+  }
+
   async #closeRuntime(id: string): Promise<void> {
     const runtime = this.#runtimes.get(id);
     this.#runtimes.delete(id);
@@ -100,19 +154,29 @@ export class Instances {
   }
 }
 
-/** An instance, definition, entity or action that does not exist (HTTP 404). */
-export class NotFound extends Error {}
-
 function visible(i: Omit<StoredInstance, 'sealed_auth'>): PublicInstance {
   const out: PublicInstance = { id: i.id, name: i.name, connector_definition_id: i.connector_definition_id, created_at: i.created_at };
   if (i.config) out.config = JSON.parse(i.config) as Record<string, string>;
   return out;
 }
 
+function checked(instance: PublicInstance, check: boolean | undefined): PublicInstance {
+  return check ? { ...instance, checked: true } : instance;
+}
+
+function configOf(stored: StoredInstance): Record<string, string> {
+  return stored.config ? (JSON.parse(stored.config) as Record<string, string>) : {};
+}
+
+function configOption(config: Record<string, string>): { config?: Record<string, string> } {
+  return Object.keys(config).length ? { config } : {};
+}
+
 /** auth_config must hold the manifest's credentials, as strings, enough for one of its auth methods. */
-function checkAuthConfig(manifest: Manifest, auth: Record<string, unknown>): void {
+function checkAuthConfig(manifest: Manifest, auth: Record<string, unknown>): Record<string, string> {
   const choice = chooseAuth(manifest, auth);
   if ('issue' in choice) throw new ParameterError(`auth_config: ${choice.issue.message}`, choice.issue.name);
+  return auth as Record<string, string>;
 }
 
 /** config holds the manifest's server variables (a tenant's subdomain), checked as the runtime will. */

@@ -1,23 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  AuthenticationError,
-  ConfigurationError,
-  HttpError,
-  isConnectorError,
-  NotFoundError,
-  ParameterError,
-  PermissionError,
-  RateLimitError,
-  TimeoutError,
-  UnknownOperationError,
-} from '../errors.js';
-import { neededCredentials } from '../auth/choose.js';
 import type { Manifest } from '../manifest/types.js';
 import type { RuntimeOptions } from '../runtime.js';
-import { Instances, NotFound } from './instances.js';
+import { ApiError, toApiError } from './api-error.js';
+import { describeDefinition } from './describe.js';
+import { Instances, type CreateInput, type UpdateInput } from './instances.js';
 import { openStoreWithKey } from './keys.js';
+import { openApiDocument } from './openapi.js';
+import { bodyOf, matchRoute, type BodySpec, type FieldType, type RouteId } from './routes.js';
 import { digest, matchesAny } from './secrets.js';
 import type { InstanceStore } from './store.js';
 
@@ -57,19 +48,6 @@ export interface RunningServer {
 
 const MAX_BODY = 1024 * 1024;
 
-/** HTTP error as the API answers it: `{ error: { code, message, request_id? } }`. */
-class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly extra: Record<string, unknown> = {},
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
-
 /**
  * The execute API: connector instances with stored, encrypted credentials, and
  * `POST /api/v1/connectors/instances/{id}/execute` on the engine's runtime.
@@ -79,11 +57,13 @@ class ApiError extends Error {
  * // curl -H "Authorization: Bearer $KEY" localhost:8080/api/v1/connectors/definitions
  */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
-  const dbPath = options.dbPath ?? 'data/connectors.db';
-  const { store, key } = await openStoreWithKey(dbPath, options.secretKey || undefined);
-  const { digests, generated } = apiKeys(store, options.apiKeys);
   const definitions = new Map<string, Manifest>();
   for (const m of options.manifests) definitions.set(m.connector.definition_id ?? m.connector.name, m);
+  // Made once, before the store opens: a pure function of the manifests, which do not change while serving.
+  const openapi = openApiDocument(definitions);
+  const dbPath = options.dbPath ?? 'data/connectors.db';
+  const { store, key } = await openStoreWithKey(dbPath, options.secretKey || undefined);
+  const { digests, generated, keep: keepGenerated } = apiKeys(store, options.apiKeys);
   const instances = new Instances(store, key, definitions, options.runtime ?? {});
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
 
@@ -116,57 +96,75 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   server.keepAliveTimeout = 5_000;
   server.maxConnections = options.maxConnections ?? 512;
 
-  async function handle(req: IncomingMessage, noteInstance: (id: string) => void): Promise<{ status: number; body?: unknown; headers?: Record<string, string> }> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const path = url.pathname;
-    if (path === '/healthz' && req.method === 'GET') {
+  type Reply = { status: number; body?: unknown; headers?: Record<string, string> };
+  type Context = { req: IncomingMessage; params: Record<string, string> };
+
+  // One handler per route of the table in routes.ts (the type insists on each).
+  const handlers: Record<RouteId, (c: Context) => Promise<Reply> | Reply> = {
+    health: () => {
       // Healthy means able to serve: the store must answer too.
       const problem = store.health();
       return problem ? { status: 503, body: { status: 'unavailable', reason: `the database does not answer (${problem}).` } } : { status: 200, body: { status: 'ok' } };
-    }
-    if (!path.startsWith('/api/v1/')) throw new ApiError(404, 'NOT_FOUND', `no route ${req.method} ${path}.`);
-    authorize(req, digests);
-    const parts = path.split('/').slice(3).map(decodeSegment);
-    const [collection, sub, id, action] = parts as [string, string?, string?, string?];
-    if (collection !== 'connectors') throw new ApiError(404, 'NOT_FOUND', `no route ${req.method} ${path}.`);
-    if (sub === 'definitions' && id === undefined) {
-      only(req, 'GET');
-      return { status: 200, body: { data: [...definitions].map(([defId, m]) => describeDefinition(defId, m)) } };
-    }
-    if (sub !== 'instances') throw new ApiError(404, 'NOT_FOUND', `no route ${req.method} ${path}.`);
-    if (id === undefined) {
-      if (req.method === 'GET') return { status: 200, body: { data: instances.list() } };
-      only(req, 'POST');
-      const body = await readJson(req, { connector_definition_id: 'string', auth_config: 'object', name: 'string', config: 'object' }, ['connector_definition_id', 'auth_config', 'name']);
-      return { status: 201, body: instances.create(body as { connector_definition_id: string; auth_config: Record<string, unknown>; name: string; config?: Record<string, unknown> }) };
-    }
-    noteInstance(id);
-    if (action === undefined) {
-      if (req.method === 'GET') return { status: 200, body: instances.get(id) };
-      only(req, 'DELETE');
-      await instances.delete(id);
+    },
+    // Public like /healthz: it holds the API's shape (routes, and the operations and parameters
+    // of the manifests the operator deployed), never an instance, a credential or a record;
+    // tools (codegen, API explorers) fetch it before they are given a key.
+    openapi: () => ({ status: 200, body: openapi }),
+    listDefinitions: () => ({ status: 200, body: { data: [...definitions].map(([defId, m]) => describeDefinition(defId, m)) } }),
+    listInstances: () => ({ status: 200, body: { data: instances.list() } }),
+    createInstance: async ({ req }) => ({ status: 201, body: await instances.create((await readJson(req, bodyOf('createInstance'))) as unknown as CreateInput) }),
+    getInstance: ({ params }) => ({ status: 200, body: instances.get(params.id!) }),
+    updateInstance: async ({ req, params }) => {
+      instances.get(params.id!);
+      const patch = (await readJson(req, bodyOf('updateInstance'))) as UpdateInput;
+      if (patch.auth_config === undefined && patch.name === undefined) {
+        throw new ApiError(400, 'INVALID_BODY', 'nothing to change: send "auth_config" (new credentials), "name", or both.');
+      }
+      return { status: 200, body: await instances.update(params.id!, patch) };
+    },
+    deleteInstance: async ({ params }) => {
+      await instances.delete(params.id!);
       return { status: 204 };
+    },
+    execute: async ({ req, params }) => {
+      const id = params.id!;
+      instances.get(id);
+      const body = (await readJson(req, bodyOf('execute'))) as { entity: string; action: string; params?: Record<string, unknown> };
+      const runtime = await instances.runtime(id);
+      return { status: 200, body: await runtime.execute({ entity: body.entity, action: body.action, params: body.params }) };
+    },
+  };
+
+  async function handle(req: IncomingMessage, noteInstance: (id: string) => void): Promise<Reply> {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    // Everything under /api/ needs a key, even a path that is no route: no probing without one.
+    const guarded = path.startsWith('/api/');
+    if (guarded) authorize(req, digests);
+    const found = matchRoute(req.method ?? '', path, decodeSegment);
+    if (!found) throw new ApiError(404, 'NOT_FOUND', `no route ${req.method} ${path}.`);
+    if ('allow' in found) {
+      const allow = found.allow.join(', ');
+      throw new ApiError(405, 'METHOD_NOT_ALLOWED', `use ${found.allow.join(' or ')} here, not ${req.method}.`, {}, { allow });
     }
-    if (action !== 'execute' || parts.length > 4) throw new ApiError(404, 'NOT_FOUND', `no route ${req.method} ${path}.`);
-    only(req, 'POST');
-    instances.get(id);
-    const body = (await readJson(req, { entity: 'string', action: 'string', params: 'object' }, ['entity', 'action'])) as {
-      entity: string;
-      action: string;
-      params?: Record<string, unknown>;
-    };
-    const runtime = await instances.runtime(id);
-    const result = await runtime.execute({ entity: body.entity, action: body.action, params: body.params });
-    return { status: 200, body: result };
+    if (!guarded && !found.route.public) authorize(req, digests);
+    if (found.params.id !== undefined) noteInstance(found.params.id);
+    return handlers[found.route.id]({ req, params: found.params });
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (err) {
+    // Nothing was served: the database closes and a generated key is not kept, since it was never shown.
+    store.close();
+    throw err;
+  }
+  keepGenerated?.();
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
 
@@ -197,10 +195,6 @@ function decodeSegment(s: string): string {
   }
 }
 
-function only(req: IncomingMessage, method: string): void {
-  if (req.method !== method) throw new ApiError(405, 'METHOD_NOT_ALLOWED', `use ${method} here, not ${req.method}.`, {}, { allow: method });
-}
-
 function authorize(req: IncomingMessage, digests: readonly Buffer[]): void {
   const header = req.headers.authorization;
   const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
@@ -208,13 +202,11 @@ function authorize(req: IncomingMessage, digests: readonly Buffer[]): void {
   if (!matchesAny(match[1]!, digests)) throw new ApiError(401, 'UNAUTHORIZED', 'the API key is not valid for this server.', {}, { 'www-authenticate': 'Bearer' });
 }
 
-type FieldType = 'string' | 'object';
-
 /** The client closed the connection before its body arrived. */
 class ClientGone extends Error {}
 
-/** Reads a JSON object body of at most 1 MiB with exactly the fields allowed. */
-async function readJson(req: IncomingMessage, fields: Record<string, FieldType>, required: string[]): Promise<Record<string, unknown>> {
+/** Reads a JSON object body of at most 1 MiB with exactly the fields its route takes. */
+async function readJson(req: IncomingMessage, { fields, required }: BodySpec): Promise<Record<string, unknown>> {
   const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/json') {
     req.resume();
@@ -248,15 +240,24 @@ async function readJson(req: IncomingMessage, fields: Record<string, FieldType>,
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ApiError(400, 'INVALID_BODY', 'the body must be a JSON object.');
   const body = value as Record<string, unknown>;
+  const unknown = Object.keys(body).filter((k) => !Object.hasOwn(fields, k));
+  if (unknown.length) {
+    const named = unknown.slice(0, 5).map((k) => JSON.stringify(k.slice(0, 64))).join(', ') + (unknown.length > 5 ? ` and ${unknown.length - 5} more` : '');
+    throw new ApiError(400, 'INVALID_BODY', `unknown field${unknown.length > 1 ? 's' : ''} ${named}; the body takes: ${Object.keys(fields).join(', ')}.`);
+  }
   for (const [k, v] of Object.entries(body)) {
-    const type = fields[k];
-    if (!type) throw new ApiError(400, 'INVALID_BODY', `unknown field "${k}"; the body takes: ${Object.keys(fields).join(', ')}.`);
-    const ok = type === 'string' ? typeof v === 'string' && v !== '' : v !== null && typeof v === 'object' && !Array.isArray(v);
-    if (!ok) throw new ApiError(400, 'INVALID_BODY', `"${k}" must be ${type === 'string' ? 'a non-empty string' : 'a JSON object'}.`);
+    const check = FIELD_CHECKS[fields[k]!.type];
+    if (!check.test(v)) throw new ApiError(400, 'INVALID_BODY', `"${k}" must be ${check.expected}.`);
   }
   for (const k of required) if (body[k] === undefined) throw new ApiError(400, 'INVALID_BODY', `missing field "${k}".`);
   return body;
 }
+
+const FIELD_CHECKS: Record<FieldType, { test: (v: unknown) => boolean; expected: string }> = {
+  string: { test: (v) => typeof v === 'string' && v !== '', expected: 'a non-empty string' },
+  object: { test: (v) => v !== null && typeof v === 'object' && !Array.isArray(v), expected: 'a JSON object' },
+  boolean: { test: (v) => typeof v === 'boolean', expected: 'true or false' },
+};
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (res.headersSent) return;
@@ -269,50 +270,16 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(text);
 }
 
-/** Engine errors become the statuses a host of the API expects. */
-function toApiError(err: unknown): ApiError {
-  if (err instanceof ApiError) return err;
-  if (err instanceof NotFound) return new ApiError(404, 'NOT_FOUND', err.message);
-  if (!isConnectorError(err)) {
-    return new ApiError(500, 'INTERNAL', 'the server failed; see its log.');
-  }
-  const upstream = { ...(err.status !== undefined ? { upstream_status: err.status } : {}), ...(err.requestId ? { request_id: err.requestId } : {}) };
-  if (err instanceof UnknownOperationError) return new ApiError(404, err.code, err.message);
-  if (err instanceof ParameterError) return new ApiError(400, err.code, err.message, err.param ? { param: err.param } : {});
-  if (err instanceof ConfigurationError) return new ApiError(500, err.code, err.message);
-  if (err instanceof RateLimitError) {
-    const seconds = err.resetAt ? Math.max(1, Math.ceil((err.resetAt.getTime() - Date.now()) / 1000)) : 1;
-    return new ApiError(429, err.code, err.message, upstream, { 'retry-after': String(seconds) });
-  }
-  if (err instanceof TimeoutError) return new ApiError(504, err.code, err.message);
-  if (err instanceof NotFoundError) return new ApiError(404, err.code, err.message, upstream);
-  if (err instanceof HttpError && err.status !== undefined && (err.status === 400 || err.status === 422)) return new ApiError(400, err.code, err.message, upstream);
-  if (err instanceof AuthenticationError || err instanceof PermissionError) {
-    return new ApiError(502, `UPSTREAM_${err.code}`, `the connector's stored credentials were refused upstream: ${err.message}`, upstream);
-  }
-  return new ApiError(502, err.code, err.message, upstream);
-}
-
-function describeDefinition(id: string, m: Manifest) {
-  return {
-    id,
-    name: m.connector.name,
-    title: m.connector.title ?? m.connector.name,
-    version: m.connector.version,
-    auth_fields: Object.keys(m.auth.credentials),
-    auth_methods: m.auth.methods.map((method) => ({ id: method.id, type: method.type, fields: neededCredentials(method, m) })),
-    config_fields: Object.keys(m.server.variables ?? {}),
-    entities: Object.fromEntries(Object.entries(m.entities).map(([e, spec]) => [e, Object.keys(spec.actions)])),
-  };
-}
-
-/** API keys from the environment, else one generated at the first start and kept as a digest. */
-function apiKeys(store: InstanceStore, fromEnv: string | undefined): { digests: Buffer[]; generated?: string } {
+/**
+ * API keys from the environment, else one generated at the first start and kept as a digest.
+ * A generated key is kept (`keep`) only once the server listens: a start that fails never
+ * shows it, and a key nobody saw would lock every client out.
+ */
+function apiKeys(store: InstanceStore, fromEnv: string | undefined): { digests: Buffer[]; generated?: string; keep?: () => void } {
   const keys = (fromEnv ?? '').split(',').map((k) => k.trim()).filter(Boolean);
   if (keys.length > 0) return { digests: keys.map(digest) };
   const stored = store.getSetting('generated_api_key_digest');
   if (stored) return { digests: [stored] };
   const key = `ck_${randomBytes(24).toString('base64url')}`;
-  store.setSetting('generated_api_key_digest', digest(key));
-  return { digests: [digest(key)], generated: key };
+  return { digests: [digest(key)], generated: key, keep: () => store.setSetting('generated_api_key_digest', digest(key)) };
 }

@@ -81,6 +81,8 @@ export function openSqliteStore(path: string): InstanceStore {
   const insert = db.prepare('INSERT INTO instances (id, name, connector_definition_id, created_at, sealed_auth, config) VALUES (@id, @name, @connector_definition_id, @created_at, @sealed_auth, @config)');
   const list = db.prepare('SELECT id, name, connector_definition_id, created_at, config FROM instances ORDER BY created_at, id');
   const get = db.prepare('SELECT id, name, connector_definition_id, created_at, sealed_auth, config FROM instances WHERE id = ?');
+  // One statement for any patch: a field left out (null) keeps its stored value.
+  const update = db.prepare('UPDATE instances SET name = coalesce(@name, name), sealed_auth = coalesce(@sealed_auth, sealed_auth) WHERE id = @id');
   const remove = db.prepare('DELETE FROM instances WHERE id = ?');
   const getSetting = db.prepare('SELECT value FROM settings WHERE key = ?');
   const setSetting = db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
@@ -92,6 +94,7 @@ export function openSqliteStore(path: string): InstanceStore {
     insert: (i) => void insert.run(i),
     list: () => list.all() as Omit<StoredInstance, 'sealed_auth'>[],
     get: (id) => get.get(id) as StoredInstance | undefined,
+    update: (id, change) => update.run({ id, name: change.name ?? null, sealed_auth: change.sealed_auth ?? null }).changes > 0,
     delete: (id) => remove.run(id).changes > 0,
     getSetting: (key) => (getSetting.get(key) as { value: Buffer } | undefined)?.value,
     setSetting: (key, value) => void setSetting.run(key, value),

@@ -18,6 +18,8 @@ export interface InstanceStore {
   insert(instance: StoredInstance): void;
   list(): Omit<StoredInstance, 'sealed_auth'>[];
   get(id: string): StoredInstance | undefined;
+  /** Changes what is given of an instance's name and sealed credentials; true if it existed. */
+  update(id: string, change: { name?: string; sealed_auth?: Buffer }): boolean;
   /** True if it existed. */
   delete(id: string): boolean;
   /** A small key-value table for the server's own state (key check, API key digest). */
