@@ -302,6 +302,16 @@ describe('command line edges', () => {
     }
   });
 
+  it('sandbox on a taken or invalid port: one line naming the port and --port 0, exit 2, no stack', async () => {
+    const port = new URL(sandbox.url).port;
+    const taken = await cli(['sandbox', '--port', port]);
+    assert.equal(taken.code, 2);
+    assert.equal(taken.stderr, `intercom-connector: error[USAGE]: port ${port} on 127.0.0.1 is already in use (another server is listening there); pick another with --port, or --port 0 for any free port. See --help.\n`);
+    const invalid = await cli(['sandbox', '--port', '70000']);
+    assert.equal(invalid.code, 2);
+    assert.match(invalid.stderr, /--port must be a whole number from 0 to 65535/);
+  });
+
   it('the real binary: --version, an execute, and an error exit code', async () => {
     assert.equal((await bin(['--version'])).stdout.trim(), JSON.parse((await import('node:fs')).readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version);
     const run = await bin(['execute', 'teams', 'list', ...at], env);

@@ -51,7 +51,7 @@ async function medianOf(n: number, fn: () => Promise<number>): Promise<number> {
   return median(runs);
 }
 
-async function measureBin(bin: string, url: string, runs: number) {
+export async function measureBin(bin: string, url: string, runs: number) {
   return {
     versionMs: await medianOf(runs, () => timed([bin, '--version'])),
     executeMs: await medianOf(runs, () => timed([bin, 'execute', 'teams', 'list', '--base-url', url], { INTERCOM_ACCESS_TOKEN: 'sandbox-token' })),
