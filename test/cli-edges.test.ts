@@ -2,52 +2,22 @@
 // bound to their list, help, JSON output of list/describe, completion, the demo's flags,
 // environment (CONNECTOR_BASE_URL, proxies), and the library's per-call options.
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
-import { PassThrough } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { main } from '../sandbox/commands.js';
 import { runDemo } from '../sandbox/demo.js';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
 import { ConfigurationError, createClient, createRuntime } from '../generated/index.js';
+import { BIN, runBinary, runCli, type Run } from './support/cli.js';
 import { startServer, sendJson } from './support/server.js';
 
-const BIN = fileURLToPath(new URL('../bin/intercom-connector.js', import.meta.url));
 const TOKEN_ENV = 'INTERCOM_ACCESS_TOKEN';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** The command line in this process, with its own streams and environment (nothing inherited). */
-async function cli(args: string[], env: Record<string, string> = {}, interrupt?: AbortSignal): Promise<Run> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const code = await main(args, '0.0.0-test', {
-    stdout,
-    stderr: stderr as unknown as NodeJS.WriteStream,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    interrupt: interrupt ?? new AbortController().signal,
-  });
-  return { code, stdout: out, stderr: err };
-}
-
-function bin(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env } }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+/** The command line in this process, with only the environment given. */
+const cli = (args: string[], env: Record<string, string> = {}): Promise<Run> => runCli(args, { env });
+const bin = (args: string[], env: Record<string, string> = {}): Promise<Run> => runBinary(args, env);
 
 const oneLine = (r: Run) => r.stderr.trim().split('\n').at(-1)!;
 

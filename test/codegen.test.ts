@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,11 +14,12 @@ import { createClient as createHubSpotClient } from '../generated/hubspot/index.
 import { startHubSpot } from './imitations/hubspot.js';
 import { DEFAULT_MANIFEST, loadManifest, parseManifest } from '../src/index.js';
 import { parseReference } from './reference-tables.js';
+import { requireShared, SHARED } from './support/shared.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const GENERATED = join(ROOT, 'generated');
-const SHARED_REFERENCE = join(ROOT, '..', 'shared', 'spec', 'intercom-reference.md');
+const SHARED_REFERENCE = join(SHARED, 'spec', 'intercom-reference.md');
 /** generated/<name>/ of the connectors in connectors/: theirs to check. */
 const OTHER_CONNECTORS = ['github', 'hubspot', 'stripe', 'zendesk'];
 
@@ -52,10 +52,7 @@ describe('codegen', () => {
   });
 
   it('reproduces every operation, parameter and field of the shared Intercom reference', async (t) => {
-    if (!existsSync(SHARED_REFERENCE)) {
-      t.skip(`the shared reference is not at ${SHARED_REFERENCE}; nothing to compare with`);
-      return;
-    }
+    if (!requireShared(t, SHARED_REFERENCE, 'the shared Intercom reference')) return;
     const theirs = parseReference(await readFile(SHARED_REFERENCE, 'utf8'));
     const ours = parseReference(await readFile(join(GENERATED, 'reference.md'), 'utf8'));
     let total = 0;

@@ -136,14 +136,17 @@ describe('errors reach the caller typed, actionable and without secrets', () => 
   });
 
   it('transport failures become typed errors', async () => {
+    let onRequest = () => {};
     const hang = await startServer(() => {
+      onRequest();
       /* never answers */
     });
     const rt = await createRuntime({ baseUrl: hang.url, credentials: { access_token: SECRET }, timeoutMs: 150, retry: { baseDelayMs: 1 } });
     try {
       await assert.rejects(rt.execute({ entity: 'tags', action: 'list' }), (err: unknown) => err instanceof TimeoutError && /150 ms/.test(err.message) && err.attempts === 5);
+      // Aborted once the request is in, well before its timeout.
       const controller = new AbortController();
-      setTimeout(() => controller.abort(), 50);
+      onRequest = () => controller.abort();
       await assert.rejects(rt.execute({ entity: 'tags', action: 'list', signal: controller.signal, timeoutMs: 5000 }), (err: unknown) => {
         assert.ok(err instanceof AbortedError, 'expected err instanceof AbortedError');
         assertNoSecret(err, SECRET);

@@ -3,7 +3,6 @@
 // mock that serves each of five specs from its own schemas.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,10 +15,11 @@ import { createRuntime, DEFAULT_MANIFEST, parseManifest, type Runtime } from '..
 import { startHubSpot } from './imitations/hubspot.js';
 import { startStripe } from './imitations/stripe.js';
 import { startZendesk } from './imitations/zendesk.js';
+import { requireShared, SHARED } from './support/shared.js';
 import { startSpecMock } from './support/spec-mock.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const SPECS = join(ROOT, '..', 'shared', 'airbyte-agent-specs');
+const SPECS = join(SHARED, 'airbyte-agent-specs');
 const BIN = join(ROOT, 'bin', 'intercom-connector.js');
 
 const PLAIN = `
@@ -160,10 +160,8 @@ describe('import: plain OpenAPI', () => {
 });
 
 describe('import: the 51 connector specs of the reference system', () => {
-  const available = existsSync(SPECS);
-
   it('imports at least 95% of the 1,054 operations; every manifest loads and generates code; declared pagination pages', async (t) => {
-    if (!available) return t.skip(`the specs are not at ${SPECS}`);
+    if (!requireShared(t, SPECS, "the reference system's connector specs")) return;
     const files = (await readdir(SPECS)).filter((f) => f.endsWith('.yaml')).sort();
     assert.equal(files.length, 51);
     const byKind = new Map<string, [number, number]>();
@@ -200,7 +198,7 @@ describe('import: the 51 connector specs of the reference system', () => {
   });
 
   it('the imported Intercom spec reads the sandbox with the same records as connector.yaml', async (t) => {
-    if (!available) return t.skip(`the specs are not at ${SPECS}`);
+    if (!requireShared(t, SPECS, "the reference system's connector specs")) return;
     const text = await readFile(join(SPECS, 'intercom.yaml'), 'utf8');
     const imported = parseManifest(importSpec(parseSpec(text, 'intercom.yaml'), 'intercom.yaml').yaml, 'intercom.yaml');
     const sandbox = await startSandbox({ counts: { contacts: 320, conversations: 170 } });
@@ -250,7 +248,7 @@ describe('import: the 51 connector specs of the reference system', () => {
   ];
   for (const c of cases) {
     it(`${c.file}: every list and get against a mock served from the spec, with its auth, paths and paging`, async (t) => {
-      if (!available) return t.skip(`the specs are not at ${SPECS}`);
+      if (!requireShared(t, SPECS, "the reference system's connector specs")) return;
       const doc = parseSpec(await readFile(join(SPECS, c.file), 'utf8'), c.file);
       const { yaml, report } = importSpec(doc, c.file);
       const manifest = parseManifest(yaml, c.file);
@@ -307,7 +305,7 @@ describe('import: imported specs against the vendor imitations', () => {
   };
 
   it('Stripe, Zendesk Support and HubSpot: lists page to the end, gets unwrap, searches carry their cursor in the body', async (t) => {
-    if (!existsSync(SPECS)) return t.skip(`the specs are not at ${SPECS}`);
+    if (!requireShared(t, SPECS, "the reference system's connector specs")) return;
     const [stripe, zd, hs] = await Promise.all([
       startStripe({ secretKey: 'sk_test_imported0000', customers: 27 }),
       startZendesk({ tickets: 57 }),

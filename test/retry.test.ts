@@ -4,6 +4,7 @@ import { mergeRetry, retryDelay, shouldRetry, DEFAULT_RETRY } from '../src/trans
 import { RateLimiter } from '../src/transport/rate-limiter.js';
 import { compileRateLimit, parseReset } from '../src/transport/rate-limit.js';
 import { AbortedError, NetworkError, RateLimitError, ResponseError, TimeoutError } from '../src/errors.js';
+import { virtualClock } from './support/clock.js';
 
 const none = { all: 0, serverErrors: 0 };
 
@@ -66,32 +67,46 @@ describe('retry policy', () => {
 });
 
 describe('rate limiter', () => {
-  it('lets requests through until the window is spent, then waits for the reset', async () => {
+  it('lets requests through until the window is spent, then waits for the reset', async (t) => {
+    // The limiter's clock is injected, its sleep runs on a virtual clock: the wait is exactly the one asked, however busy the machine.
+    const clock = virtualClock(t, { followWaits: false });
     let now = 1_000_000;
     const limiter = new RateLimiter(compileRateLimit({ remaining: 'X-RateLimit-Remaining', reset: 'X-RateLimit-Reset' }), () => now);
     assert.equal(await limiter.acquire(undefined, 't', 60_000), 0);
     limiter.update({ 'x-ratelimit-remaining': '1', 'x-ratelimit-reset': String(now / 1000 + 0.05) });
     assert.equal(await limiter.acquire(undefined, 't', 60_000), 0);
     const waits: number[] = [];
-    const started = Date.now();
+    let done = false;
     const waited = limiter.acquire(undefined, 't', 60_000, (ms) => {
       waits.push(ms);
       now += ms;
     });
+    void waited.then(() => (done = true));
+    const turn = () => new Promise((resolve) => setImmediate(resolve));
+    await turn();
+    clock.tick(49);
+    await turn();
+    assert.equal(done, false, 'still waiting 1 ms before the reset');
+    clock.tick(1);
     assert.equal(await waited, 50);
     assert.deepEqual(waits, [50]);
-    assert.ok(Date.now() - started >= 45);
   });
 
-  it('ends a wait at once when the signal aborts', async () => {
+  it('ends a wait at once when the signal aborts', { timeout: 30_000 }, async (t) => {
+    // Time stands still: only the abort can end the 30 s wait (the time limit turns a wait it failed to end into a failure, not a hang).
+    virtualClock(t, { date: true, now: 1_000_000_000_000, followWaits: false });
     const limiter = new RateLimiter(compileRateLimit({ remaining: 'r', reset: 's' }));
     limiter.update({ r: '0', s: String(Date.now() / 1000 + 30) });
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 20);
-    const started = Date.now();
-    await assert.rejects(limiter.acquire(controller.signal, 'contacts.list', 60_000), AbortedError);
+    const waits: number[] = [];
+    // Aborted once the wait has begun.
+    const acquiring = limiter.acquire(controller.signal, 'contacts.list', 60_000, (ms) => {
+      waits.push(ms);
+      queueMicrotask(() => controller.abort());
+    });
+    await assert.rejects(acquiring, AbortedError);
+    assert.deepEqual(waits, [30_000], 'it was waiting for the reset');
     // A window that reopens later than the call may wait is refused at once, with its time.
     await assert.rejects(limiter.acquire(undefined, 'contacts.list', 1000), (err: unknown) => err instanceof RateLimitError && err.resetAt instanceof Date);
-    assert.ok(Date.now() - started < 1000);
   });
 });

@@ -1,10 +1,25 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import diagnostics from 'node:diagnostics_channel';
 import { request, type IncomingHttpHeaders } from 'node:http';
+import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startSandbox, type FaultRule, type Sandbox } from '../sandbox/index.js';
+import { virtualClock } from './support/clock.js';
 
 interface ErrorList { type: string; errors: { code: string; message: string }[] }
+
+/** Resolves once a server in this process has taken the next request in (its handler has run); with the socket it came on. */
+function nextServerRequest(): Promise<Socket> {
+  return new Promise((resolve) => {
+    const onStart = (m: unknown) => {
+      diagnostics.unsubscribe('http.server.request.start', onStart);
+      const { socket } = m as { socket: Socket };
+      queueMicrotask(() => resolve(socket));
+    };
+    diagnostics.subscribe('http.server.request.start', onStart);
+  });
+}
 
 interface RawResponse {
   status: number;
@@ -124,21 +139,36 @@ describe('sandbox faults', () => {
     assert.throws(() => JSON.parse(cut.body.toString('utf8')), SyntaxError);
   });
 
-  test('slow: answers normally after the delay', async () => {
+  // The slow tests run on a virtual clock: the sandbox's delay passes when the test moves time, not when a busy machine gets to it.
+  test('slow: answers normally after the delay', async (t) => {
+    const clock = virtualClock(t);
     sb.setFaults([{ kind: 'slow', every: 1, delayMs: 300 }]);
-    const t0 = performance.now();
-    const res = await get('/admins');
+    const held = nextServerRequest();
+    const response = get('/admins');
+    await held;
+    clock.tick(299);
+    assert.deepEqual(sb.stats.statuses, {}, 'no answer 1 ms before the delay is over');
+    clock.tick(1);
+    assert.deepEqual(sb.stats.statuses, { 200: 1 }, 'the answer once it is');
+    const res = await response;
     const body = (await res.json()) as { type: string };
-    const elapsed = performance.now() - t0;
     assert.equal(res.status, 200);
     assert.equal(body.type, 'admin.list');
-    assert.ok(elapsed >= 250 && elapsed < 3000, `elapsed ${elapsed}`);
   });
 
-  test('slow: a client that gives up leaves nothing to answer', async () => {
+  test('slow: a client that gives up leaves nothing to answer', async (t) => {
+    const clock = virtualClock(t);
     sb.setFaults([{ kind: 'slow', every: 1, limit: 1, delayMs: 150 }]);
-    await assert.rejects(get('/admins', { signal: AbortSignal.timeout(30) }));
-    await sleep(250);
+    const controller = new AbortController();
+    const held = nextServerRequest();
+    const abandoned = get('/admins', { signal: controller.signal });
+    const socket = await held;
+    const closed = new Promise((resolve) => (socket.destroyed ? resolve(undefined) : socket.once('close', resolve)));
+    controller.abort();
+    await assert.rejects(abandoned);
+    // Once the sandbox has seen the client go, its delay runs out with nobody to answer.
+    await closed;
+    clock.tick(150);
     assert.deepEqual(await statuses(1), [200]);
     assert.deepEqual(sb.stats.statuses, { 200: 1 }, 'the abandoned request was never answered');
   });
@@ -212,9 +242,11 @@ describe('sandbox lifecycle with faults', () => {
     const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
     const timersBefore = timers();
     const sb = await startSandbox({ counts: { contacts: 5 }, faults: [{ kind: 'slow', every: 1, delayMs: 60_000 }] });
+    const held = nextServerRequest();
     const pending = rawGet(sb, '/admins');
     pending.catch(() => {});
-    while (sb.stats.faults.slow === 0) await sleep(5);
+    await held;
+    assert.equal(sb.stats.faults.slow, 1);
     const t0 = performance.now();
     await sb.close();
     assert.ok(performance.now() - t0 < 2000);
@@ -226,7 +258,9 @@ describe('sandbox lifecycle with faults', () => {
 });
 
 describe('aligned rate-limit windows', () => {
-  test('the 4th request in a 1 s window is refused until the announced whole second', async () => {
+  test('the 4th request in a 1 s window is refused until the announced whole second', async (t) => {
+    // On a virtual clock (Date included) the four requests share one window however slow the machine, and the reset comes when the test says.
+    const clock = virtualClock(t, { date: true, now: Date.UTC(2030, 0, 1, 0, 0, 0, 250) });
     const sb = await startSandbox({ counts: { contacts: 5 }, rateLimit: { limit: 3, windowSeconds: 1 } });
     try {
       const hit = async () => {
@@ -234,32 +268,26 @@ describe('aligned rate-limit windows', () => {
         const code = res.status === 429 ? ((await res.json()) as ErrorList).errors[0]?.code : (await res.arrayBuffer(), undefined);
         return { status: res.status, code, headers: res.headers };
       };
-      // Four requests usually fit in one window; if they straddle a boundary, try again in the new one.
-      for (let attempt = 0; ; attempt++) {
-        const t0 = Date.now();
-        const burst = [await hit(), await hit(), await hit(), await hit()];
-        const t1 = Date.now();
-        const resets = burst.map((r) => r.headers.get('x-ratelimit-reset'));
-        if (new Set(resets).size > 1 && attempt < 3) {
-          await sleep(1000 - (Date.now() % 1000) + 5);
-          continue;
-        }
-        assert.deepEqual(burst.map((r) => r.status), [200, 200, 200, 429]);
-        assert.deepEqual(burst.map((r) => r.headers.get('x-ratelimit-remaining')), ['2', '1', '0', '0']);
-        const refused = burst[3]!;
-        assert.equal(refused.code, 'rate_limit_exceeded');
-        assert.equal(refused.headers.get('retry-after'), null);
-        const reset = Number(refused.headers.get('x-ratelimit-reset'));
-        assert.ok(Number.isInteger(reset));
-        assert.ok(reset >= Math.floor(t0 / 1000) + 1 && reset <= Math.floor(t1 / 1000) + 1, `reset ${reset} for ${t0}..${t1}`);
+      const t0 = Date.now();
+      const burst = [await hit(), await hit(), await hit(), await hit()];
+      const t1 = Date.now();
+      assert.deepEqual(burst.map((r) => r.status), [200, 200, 200, 429]);
+      assert.deepEqual(burst.map((r) => r.headers.get('x-ratelimit-remaining')), ['2', '1', '0', '0']);
+      const refused = burst[3]!;
+      assert.equal(refused.code, 'rate_limit_exceeded');
+      assert.equal(refused.headers.get('retry-after'), null);
+      const reset = Number(refused.headers.get('x-ratelimit-reset'));
+      assert.ok(Number.isInteger(reset));
+      assert.ok(reset >= Math.floor(t0 / 1000) + 1 && reset <= Math.floor(t1 / 1000) + 1, `reset ${reset} for ${t0}..${t1}`);
 
-        while (Date.now() < reset * 1000) await sleep(reset * 1000 - Date.now());
-        const fresh = await hit();
-        assert.equal(fresh.status, 200);
-        assert.equal(fresh.headers.get('x-ratelimit-remaining'), '2');
-        assert.ok(Number(fresh.headers.get('x-ratelimit-reset')) >= reset + 1);
-        break;
-      }
+      clock.tick(reset * 1000 - 1 - Date.now());
+      const early = await hit();
+      assert.equal(early.status, 429, '1 ms before the announced second the window is still spent');
+      clock.tick(1);
+      const fresh = await hit();
+      assert.equal(fresh.status, 200);
+      assert.equal(fresh.headers.get('x-ratelimit-remaining'), '2');
+      assert.ok(Number(fresh.headers.get('x-ratelimit-reset')) >= reset + 1);
     } finally {
       await sb.close();
     }
