@@ -10,6 +10,12 @@ export interface IntercomClient extends ClientBase<T.Operations> {
     list(params?: T.ContactsListParams, options?: RequestOptions): Promise<T.ContactsListResult>;
     /** Get a single contact by ID */
     get(params: T.ContactsGetParams, options?: RequestOptions): Promise<T.ContactsGetResult>;
+    /** Search contacts with Intercom's query language: one filter { field, operator, value } or AND/OR groups of up to 15 filters, nested at most two levels. Operators: = (all types); !=, IN, NIN (not on dates; IN and NIN take arrays, not on tag_id); > and < (integers and dates); >= and <= (integers only); ~, !~, ^, $ (strings: contains, does not contain, starts with, ends with). Dates are Unix seconds but match by calendar day in the workspace's timezone: = matches the whole day, > starts at the next day's midnight and < ends before that day, so "since 9:00 today" cannot be asked (use = today, or > yesterday). A contact created in the last few minutes may not be found yet. */
+    search(params: T.ContactsSearchParams, options?: RequestOptions): Promise<T.ContactsSearchResult>;
+    /** Create a contact (a user or a lead). Give at least one of email, external_id or role. A contact with the same email or external_id is a conflict (the error names the existing contact). */
+    create(params?: T.ContactsCreateParams, options?: RequestOptions): Promise<T.ContactsCreateResult>;
+    /** Update a contact's fields by its Intercom id; fields left out keep their values. */
+    update(params: T.ContactsUpdateParams, options?: RequestOptions): Promise<T.ContactsUpdateResult>;
     /** Every record of `contacts.list`, page after page; `break` stops the requests. */
     paginate(params?: T.ContactsListParams, options?: RequestOptions): AsyncGenerator<T.Operations['contacts']['list']['record'], void, undefined>;
   };
@@ -18,14 +24,20 @@ export interface IntercomClient extends ClientBase<T.Operations> {
     list(params?: T.ConversationsListParams, options?: RequestOptions): Promise<T.ConversationsListResult>;
     /** Get a single conversation by ID */
     get(params: T.ConversationsGetParams, options?: RequestOptions): Promise<T.ConversationsGetResult>;
+    /** Search conversations with Intercom's query language: one filter { field, operator, value } or AND/OR groups of up to 15 filters, nested at most two levels. Operators: =, !=, IN, NIN (all types; IN and NIN take arrays); > and < (integers and dates); ~, !~, ^, $ (strings: contains, does not contain, starts with, ends with). Examples: open conversations { field: open, operator: "=", value: true }; state is open, closed or snoozed. Dates are Unix seconds; on conversation dates > and < include the value itself (greater or lower than or equal), as Intercom's table says (contact search, unlike this one, matches dates by calendar day). */
+    search(params: T.ConversationsSearchParams, options?: RequestOptions): Promise<T.ConversationsSearchResult>;
     /** Every record of `conversations.list`, page after page; `break` stops the requests. */
     paginate(params?: T.ConversationsListParams, options?: RequestOptions): AsyncGenerator<T.Operations['conversations']['list']['record'], void, undefined>;
   };
   companies: {
-    /** Returns a paginated list of companies */
+    /** Returns a paginated list of companies. A workspace with more than 10,000 companies is read with Intercom's scroll API instead (its own page size; one scroll per app at a time) */
     list(params?: T.CompaniesListParams, options?: RequestOptions): Promise<T.CompaniesListResult>;
     /** Get a single company by ID */
     get(params: T.CompaniesGetParams, options?: RequestOptions): Promise<T.CompaniesGetResult>;
+    /** Create a company, or update the one with this company_id (Intercom creates or updates by company_id, so sending the same company_id twice updates it). */
+    create(params: T.CompaniesCreateParams, options?: RequestOptions): Promise<T.CompaniesCreateResult>;
+    /** Update a company's fields by its Intercom id; fields left out keep their values. */
+    update(params: T.CompaniesUpdateParams, options?: RequestOptions): Promise<T.CompaniesUpdateResult>;
     /** Every record of `companies.list`, page after page; `break` stops the requests. */
     paginate(params?: T.CompaniesListParams, options?: RequestOptions): AsyncGenerator<T.Operations['companies']['list']['record'], void, undefined>;
   };
@@ -50,8 +62,18 @@ export interface IntercomClient extends ClientBase<T.Operations> {
     list(params?: T.TagsListParams, options?: RequestOptions): Promise<T.TagsListResult>;
     /** Get a single tag by ID */
     get(params: T.TagsGetParams, options?: RequestOptions): Promise<T.TagsGetResult>;
+    /** Create a tag, or return the existing one with this name (names are case-insensitive). */
+    create(params: T.TagsCreateParams, options?: RequestOptions): Promise<T.TagsCreateResult>;
     /** Every record of `tags.list`, page after page; `break` stops the requests. */
     paginate(params?: T.TagsListParams, options?: RequestOptions): AsyncGenerator<T.Operations['tags']['list']['record'], void, undefined>;
+  };
+  notes: {
+    /** Add a note to a contact, written by an admin (the token's admin when admin_id is left out). */
+    create(params: T.NotesCreateParams, options?: RequestOptions): Promise<T.NotesCreateResult>;
+  };
+  internal_articles: {
+    /** Create an internal article (visible to teammates only) in the knowledge hub. */
+    create(params: T.InternalArticlesCreateParams, options?: RequestOptions): Promise<T.InternalArticlesCreateResult>;
   };
   segments: {
     /** Returns a list of all segments in the workspace */

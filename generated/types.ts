@@ -16,6 +16,28 @@ export type CustomAttributes = {
   [k: string]: unknown | undefined;
 } | null;
 export type IdList = number[];
+/**
+ * A string, integer, boolean or null; an array of them for IN and NIN.
+ */
+export type SearchValue = (string | number | boolean | null) | (string | number | boolean | null)[];
+export type ContactSearchQueryInner = ContactSearchFilter | ContactSearchInnerGroup;
+/**
+ * One filter { field, operator, value }, or a group { operator AND | OR, value [filters or groups of filters] }.
+ */
+export type ContactSearchQuery = ContactSearchFilter | ContactSearchGroup;
+export type ConversationSearchQueryInner = ConversationSearchFilter | ConversationSearchInnerGroup;
+/**
+ * One filter { field, operator, value }, or a group { operator AND | OR, value [filters or groups of filters] }.
+ */
+export type ConversationSearchQuery = ConversationSearchFilter | ConversationSearchGroup;
+/**
+ * A filter such as { field: email, operator: "~", value: example.com }, or a group { operator: AND, value: [filters] }
+ */
+export type ContactSearchQuery1 = ContactSearchFilter | ContactSearchGroup;
+/**
+ * A filter such as { field: state, operator: "=", value: open }, or a group { operator: AND, value: [filters] }
+ */
+export type ConversationSearchQuery1 = ConversationSearchFilter | ConversationSearchGroup;
 
 export interface Contact {
   type?: NullableString;
@@ -138,6 +160,188 @@ export interface Tag {
   applied_at?: Timestamp;
   applied_by?: Loose;
 }
+export interface Note {
+  type?: NullableString;
+  id: string;
+  created_at?: Timestamp;
+  body?: NullableString;
+  contact?: Loose;
+  author?: Loose;
+}
+export interface InternalArticle {
+  type?: NullableString;
+  id: string;
+  title?: NullableString;
+  body?: NullableString;
+  owner_id?: NullableInteger;
+  author_id?: NullableInteger;
+  created_at?: Timestamp;
+  updated_at?: Timestamp;
+  locale?: NullableString;
+}
+export interface ContactSearchFilter {
+  /**
+   * A searchable contact field, or custom_attributes.<name>.
+   */
+  field: (
+    | (
+        | 'id'
+        | 'role'
+        | 'name'
+        | 'avatar'
+        | 'owner_id'
+        | 'email'
+        | 'email_domain'
+        | 'phone'
+        | 'formatted_phone'
+        | 'external_id'
+        | 'created_at'
+        | 'signed_up_at'
+        | 'updated_at'
+        | 'last_seen_at'
+        | 'last_contacted_at'
+        | 'last_replied_at'
+        | 'last_email_opened_at'
+        | 'last_email_clicked_at'
+        | 'language_override'
+        | 'browser'
+        | 'browser_language'
+        | 'os'
+        | 'location.country'
+        | 'location.region'
+        | 'location.city'
+        | 'unsubscribed_from_emails'
+        | 'marked_email_as_spam'
+        | 'has_hard_bounced'
+        | 'ios_last_seen_at'
+        | 'ios_app_version'
+        | 'ios_device'
+        | 'ios_app_device'
+        | 'ios_os_version'
+        | 'ios_app_name'
+        | 'ios_sdk_version'
+        | 'android_last_seen_at'
+        | 'android_app_version'
+        | 'android_device'
+        | 'android_app_name'
+        | 'andoid_sdk_version'
+        | 'segment_id'
+        | 'tag_id'
+      )
+    | {
+        [k: string]: unknown | undefined;
+      }
+  ) &
+    string;
+  operator: '=' | '!=' | 'IN' | 'NIN' | '>' | '<' | '>=' | '<=' | '~' | '!~' | '^' | '$';
+  value: SearchValue;
+}
+export interface ContactSearchGroup {
+  operator: 'AND' | 'OR';
+  /**
+   * @minItems 1
+   */
+  value: ContactSearchQueryInner[];
+}
+export interface ContactSearchInnerGroup {
+  operator: 'AND' | 'OR';
+  /**
+   * @minItems 1
+   */
+  value: ContactSearchFilter[];
+}
+export interface ConversationSearchFilter {
+  /**
+   * A searchable conversation field, or custom_attributes.<name>.
+   */
+  field: (
+    | (
+        | 'id'
+        | 'created_at'
+        | 'updated_at'
+        | 'source.type'
+        | 'source.id'
+        | 'source.delivered_as'
+        | 'source.subject'
+        | 'source.body'
+        | 'source.author.id'
+        | 'source.author.type'
+        | 'source.author.name'
+        | 'source.author.email'
+        | 'source.url'
+        | 'contact_ids'
+        | 'teammate_ids'
+        | 'admin_assignee_id'
+        | 'team_assignee_id'
+        | 'channel_initiated'
+        | 'open'
+        | 'read'
+        | 'state'
+        | 'waiting_since'
+        | 'snoozed_until'
+        | 'tag_ids'
+        | 'priority'
+        | 'statistics.time_to_assignment'
+        | 'statistics.time_to_admin_reply'
+        | 'statistics.time_to_first_close'
+        | 'statistics.time_to_last_close'
+        | 'statistics.median_time_to_reply'
+        | 'statistics.first_contact_reply_at'
+        | 'statistics.first_assignment_at'
+        | 'statistics.first_admin_reply_at'
+        | 'statistics.first_close_at'
+        | 'statistics.last_assignment_at'
+        | 'statistics.last_assignment_admin_reply_at'
+        | 'statistics.last_contact_reply_at'
+        | 'statistics.last_admin_reply_at'
+        | 'statistics.last_close_at'
+        | 'statistics.last_closed_by_id'
+        | 'statistics.count_reopens'
+        | 'statistics.count_assignments'
+        | 'statistics.count_conversation_parts'
+        | 'conversation_rating.requested_at'
+        | 'conversation_rating.replied_at'
+        | 'conversation_rating.score'
+        | 'conversation_rating.remark'
+        | 'conversation_rating.contact_id'
+        | 'conversation_rating.admin_d'
+        | 'ai_agent_participated'
+        | 'ai_agent.resolution_state'
+        | 'ai_agent.last_answer_type'
+        | 'ai_agent.rating'
+        | 'ai_agent.rating_remark'
+        | 'ai_agent.source_type'
+        | 'ai_agent.source_title'
+      )
+    | {
+        [k: string]: unknown | undefined;
+      }
+  ) &
+    string;
+  operator: '=' | '!=' | 'IN' | 'NIN' | '>' | '<' | '~' | '!~' | '^' | '$';
+  value: SearchValue;
+}
+export interface ConversationSearchGroup {
+  operator: 'AND' | 'OR';
+  /**
+   * @minItems 1
+   */
+  value: ConversationSearchQueryInner[];
+}
+export interface ConversationSearchInnerGroup {
+  operator: 'AND' | 'OR';
+  /**
+   * @minItems 1
+   */
+  value: ConversationSearchFilter[];
+}
+export interface SearchSort {
+  /**
+   * The field to sort by
+   */
+  field: string;
+  order?: 'ascending' | 'descending';
+}
 export interface Segment {
   type?: NullableString;
   id: string;
@@ -170,6 +374,133 @@ export interface ContactsGetParams {
   id: string;
 }
 /**
+ * Parameters of contacts.search.
+ */
+export interface ContactsSearchParams {
+  query: ContactSearchQuery1;
+  /**
+   * Results per page (at least 1, at most 150)
+   */
+  per_page?: number;
+  /**
+   * Cursor for pagination
+   */
+  starting_after?: string;
+  sort?: SearchSort1;
+}
+/**
+ * The field to sort by and the order, e.g. { field: updated_at, order: descending }
+ */
+export interface SearchSort1 {
+  /**
+   * The field to sort by
+   */
+  field: string;
+  order?: 'ascending' | 'descending';
+}
+/**
+ * Parameters of contacts.create.
+ */
+export interface ContactsCreateParams {
+  /**
+   * The contact's role: user or lead
+   */
+  role?: 'user' | 'lead';
+  /**
+   * Your own unique identifier for the contact
+   */
+  external_id?: string;
+  /**
+   * The contact's email
+   */
+  email?: string;
+  /**
+   * The contact's phone number
+   */
+  phone?: string;
+  /**
+   * The contact's name
+   */
+  name?: string;
+  /**
+   * An image URL for the contact's avatar
+   */
+  avatar?: string;
+  /**
+   * When the contact signed up (Unix seconds)
+   */
+  signed_up_at?: number;
+  /**
+   * When the contact was last seen (Unix seconds)
+   */
+  last_seen_at?: number;
+  /**
+   * The id of the admin who owns the contact
+   */
+  owner_id?: string;
+  /**
+   * Whether the contact is unsubscribed from emails
+   */
+  unsubscribed_from_emails?: boolean;
+  /**
+   * Custom attributes by name (they must exist in the workspace)
+   */
+  custom_attributes?: {};
+}
+/**
+ * Parameters of contacts.update.
+ */
+export interface ContactsUpdateParams {
+  /**
+   * Contact ID
+   */
+  id: string;
+  /**
+   * The contact's role: user or lead
+   */
+  role?: 'user' | 'lead';
+  /**
+   * Your own unique identifier for the contact
+   */
+  external_id?: string;
+  /**
+   * The contact's email
+   */
+  email?: string;
+  /**
+   * The contact's phone number
+   */
+  phone?: string;
+  /**
+   * The contact's name
+   */
+  name?: string;
+  /**
+   * An image URL for the contact's avatar
+   */
+  avatar?: string;
+  /**
+   * When the contact signed up (Unix seconds)
+   */
+  signed_up_at?: number;
+  /**
+   * When the contact was last seen (Unix seconds)
+   */
+  last_seen_at?: number;
+  /**
+   * The id of the admin who owns the contact
+   */
+  owner_id?: string;
+  /**
+   * Whether the contact is unsubscribed from emails
+   */
+  unsubscribed_from_emails?: boolean;
+  /**
+   * Custom attributes by name (they must exist in the workspace)
+   */
+  custom_attributes?: {};
+}
+/**
  * Parameters of conversations.list.
  */
 export interface ConversationsListParams {
@@ -192,6 +523,31 @@ export interface ConversationsGetParams {
   id: string;
 }
 /**
+ * Parameters of conversations.search.
+ */
+export interface ConversationsSearchParams {
+  query: ConversationSearchQuery1;
+  /**
+   * Results per page (at least 1, at most 150)
+   */
+  per_page?: number;
+  /**
+   * Cursor for pagination
+   */
+  starting_after?: string;
+  sort?: SearchSort2;
+}
+/**
+ * The field to sort by and the order, e.g. { field: updated_at, order: descending }
+ */
+export interface SearchSort2 {
+  /**
+   * The field to sort by
+   */
+  field: string;
+  order?: 'ascending' | 'descending';
+}
+/**
  * Parameters of companies.list.
  */
 export interface CompaniesListParams {
@@ -212,6 +568,80 @@ export interface CompaniesGetParams {
    * Company ID
    */
   id: string;
+}
+/**
+ * Parameters of companies.create.
+ */
+export interface CompaniesCreateParams {
+  /**
+   * Your own id for the company (cannot be changed later)
+   */
+  company_id: string;
+  /**
+   * The company's name
+   */
+  name?: string;
+  /**
+   * The name of the company's plan
+   */
+  plan?: string;
+  /**
+   * Revenue from the company (whole units; Intercom truncates decimals) (at least 0, at most 2147483647)
+   */
+  monthly_spend?: number;
+  /**
+   * The number of employees (at least 0)
+   */
+  size?: number;
+  /**
+   * The company's website URL
+   */
+  website?: string;
+  /**
+   * The company's industry
+   */
+  industry?: string;
+  /**
+   * Custom attributes by name (they must exist in the workspace)
+   */
+  custom_attributes?: {};
+}
+/**
+ * Parameters of companies.update.
+ */
+export interface CompaniesUpdateParams {
+  /**
+   * Company ID (Intercom's id, not company_id)
+   */
+  id: string;
+  /**
+   * The company's name
+   */
+  name?: string;
+  /**
+   * The name of the company's plan
+   */
+  plan?: string;
+  /**
+   * Revenue from the company (whole units; Intercom truncates decimals) (at least 0, at most 2147483647)
+   */
+  monthly_spend?: number;
+  /**
+   * The number of employees (at least 0)
+   */
+  size?: number;
+  /**
+   * The company's website URL
+   */
+  website?: string;
+  /**
+   * The company's industry
+   */
+  industry?: string;
+  /**
+   * Custom attributes by name (they must exist in the workspace)
+   */
+  custom_attributes?: {};
 }
 /**
  * Parameters of teams.get.
@@ -241,6 +671,53 @@ export interface TagsGetParams {
   id: string;
 }
 /**
+ * Parameters of tags.create.
+ */
+export interface TagsCreateParams {
+  /**
+   * The tag's name
+   */
+  name: string;
+}
+/**
+ * Parameters of notes.create.
+ */
+export interface NotesCreateParams {
+  /**
+   * The contact's Intercom id
+   */
+  contact_id: string;
+  /**
+   * The note's text (HTML allowed)
+   */
+  body: string;
+  /**
+   * The id of the admin writing the note
+   */
+  admin_id?: string;
+}
+/**
+ * Parameters of internal_articles.create.
+ */
+export interface InternalArticlesCreateParams {
+  /**
+   * The article's title
+   */
+  title: string;
+  /**
+   * The article's content in HTML
+   */
+  body?: string;
+  /**
+   * The id of the admin who owns the article
+   */
+  owner_id: number;
+  /**
+   * The id of the admin shown as its author
+   */
+  author_id: number;
+}
+/**
  * Parameters of segments.list.
  */
 export interface SegmentsListParams {
@@ -263,14 +740,26 @@ export interface SegmentsGetParams {
 export type ContactsListResult = ListResult<Contact>;
 /** What `contacts.get` returns. */
 export type ContactsGetResult = GetResult<Contact>;
+/** What `contacts.search` returns. */
+export type ContactsSearchResult = ListResult<Contact>;
+/** What `contacts.create` returns. */
+export type ContactsCreateResult = GetResult<Contact>;
+/** What `contacts.update` returns. */
+export type ContactsUpdateResult = GetResult<Contact>;
 /** What `conversations.list` returns. */
 export type ConversationsListResult = ListResult<Conversation>;
 /** What `conversations.get` returns. */
 export type ConversationsGetResult = GetResult<Conversation>;
+/** What `conversations.search` returns. */
+export type ConversationsSearchResult = ListResult<Conversation>;
 /** What `companies.list` returns. */
 export type CompaniesListResult = ListResult<Company>;
 /** What `companies.get` returns. */
 export type CompaniesGetResult = GetResult<Company>;
+/** What `companies.create` returns. */
+export type CompaniesCreateResult = GetResult<Company>;
+/** What `companies.update` returns. */
+export type CompaniesUpdateResult = GetResult<Company>;
 /** `teams.list` takes no parameters. */
 export type TeamsListParams = Record<string, never>;
 /** What `teams.list` returns. */
@@ -289,6 +778,12 @@ export type TagsListParams = Record<string, never>;
 export type TagsListResult = ListResult<Tag>;
 /** What `tags.get` returns. */
 export type TagsGetResult = GetResult<Tag>;
+/** What `tags.create` returns. */
+export type TagsCreateResult = GetResult<Tag>;
+/** What `notes.create` returns. */
+export type NotesCreateResult = GetResult<Note>;
+/** What `internal_articles.create` returns. */
+export type InternalArticlesCreateResult = GetResult<InternalArticle>;
 /** What `segments.list` returns. */
 export type SegmentsListResult = ListResult<Segment>;
 /** What `segments.get` returns. */
@@ -299,14 +794,20 @@ export type Operations = {
   contacts: {
     list: { params: ContactsListParams; record: Contact; result: ContactsListResult };
     get: { params: ContactsGetParams; record: Contact; result: ContactsGetResult };
+    search: { params: ContactsSearchParams; record: Contact; result: ContactsSearchResult };
+    create: { params: ContactsCreateParams; record: Contact; result: ContactsCreateResult };
+    update: { params: ContactsUpdateParams; record: Contact; result: ContactsUpdateResult };
   };
   conversations: {
     list: { params: ConversationsListParams; record: Conversation; result: ConversationsListResult };
     get: { params: ConversationsGetParams; record: Conversation; result: ConversationsGetResult };
+    search: { params: ConversationsSearchParams; record: Conversation; result: ConversationsSearchResult };
   };
   companies: {
     list: { params: CompaniesListParams; record: Company; result: CompaniesListResult };
     get: { params: CompaniesGetParams; record: Company; result: CompaniesGetResult };
+    create: { params: CompaniesCreateParams; record: Company; result: CompaniesCreateResult };
+    update: { params: CompaniesUpdateParams; record: Company; result: CompaniesUpdateResult };
   };
   teams: {
     list: { params: TeamsListParams; record: Team; result: TeamsListResult };
@@ -319,6 +820,13 @@ export type Operations = {
   tags: {
     list: { params: TagsListParams; record: Tag; result: TagsListResult };
     get: { params: TagsGetParams; record: Tag; result: TagsGetResult };
+    create: { params: TagsCreateParams; record: Tag; result: TagsCreateResult };
+  };
+  notes: {
+    create: { params: NotesCreateParams; record: Note; result: NotesCreateResult };
+  };
+  internal_articles: {
+    create: { params: InternalArticlesCreateParams; record: InternalArticle; result: InternalArticlesCreateResult };
   };
   segments: {
     list: { params: SegmentsListParams; record: Segment; result: SegmentsListResult };

@@ -22,13 +22,22 @@ function whole(raw: unknown, flag: string, fallback: number): number {
 const sandbox: HostCommand = {
   summary: 'Run the built-in Intercom sandbox (an imitation of the API) and print its URL and token',
   usage:
-    'sandbox [--port 4010] [--host 127.0.0.1] [--records N] [--seed S] [--token T] [--faults <json>]\n\n' +
-    '  --records  contacts to generate (the other resources keep their default counts)\n' +
-    '  --token    the bearer token it accepts (default sandbox-token)\n' +
-    '  --faults   a JSON array of fault rules, by request number, e.g.\n' +
-    '             \'[{"kind":"rate_limit","every":5,"retryAfterSeconds":2},{"kind":"reset","every":7}]\'\n' +
-    '             kinds: rate_limit, server_error, unavailable, reset, truncate, slow (delayMs)',
-  options: { port: { type: 'string' }, host: { type: 'string' }, records: { type: 'string' }, seed: { type: 'string' }, faults: { type: 'string' } },
+    'sandbox [--port 4010] [--host 127.0.0.1] [--records N] [--companies N] [--seed S] [--token T] [--faults <json>]\n\n' +
+    '  --records    contacts to generate (the other resources keep their default counts)\n' +
+    '  --companies  companies to generate; past 10,000 only GET /companies/scroll reaches them all\n' +
+    '  --token      the bearer token it accepts (default sandbox-token)\n' +
+    '  --faults     a JSON array of fault rules, by request number, e.g.\n' +
+    '               \'[{"kind":"rate_limit","every":5,"retryAfterSeconds":2},{"kind":"reset","every":7}]\'\n' +
+    '               kinds: rate_limit, server_error, unavailable, reset, truncate, slow (delayMs);\n' +
+    '               "path":"/companies/scroll" numbers only that path\'s requests (a server_error there ends the scroll)',
+  options: {
+    port: { type: 'string' },
+    host: { type: 'string' },
+    records: { type: 'string' },
+    companies: { type: 'string' },
+    seed: { type: 'string' },
+    faults: { type: 'string' },
+  },
   async run({ values, io }) {
     let faults: FaultRule[] | undefined;
     if (typeof values.faults === 'string') {
@@ -45,7 +54,10 @@ const sandbox: HostCommand = {
       host,
       token: typeof values.token === 'string' ? values.token : undefined,
       seed: values.seed === undefined ? undefined : whole(values.seed, 'seed', 0),
-      counts: values.records === undefined ? undefined : { contacts: whole(values.records, 'records', 0) },
+      counts: {
+        ...(values.records === undefined ? {} : { contacts: whole(values.records, 'records', 0) }),
+        ...(values.companies === undefined ? {} : { companies: whole(values.companies, 'companies', 0) }),
+      },
       faults,
     };
     let sb: Sandbox;

@@ -16,6 +16,23 @@ export const DEFAULT_COUNTS: Readonly<Counts> = Object.freeze({
   segments: 6,
 });
 
+/** Value types of data attributes, as search and writes check them. */
+export type AttributeType = 'string' | 'integer' | 'boolean' | 'date';
+
+/**
+ * The contact data attributes the generator fills (custom_attributes). Intercom only accepts
+ * writes to attributes the workspace has defined, and a search value must match the
+ * attribute's type, so both checks need the list.
+ */
+export const CONTACT_CUSTOM_ATTRIBUTES: Readonly<Record<string, AttributeType>> = Object.freeze({
+  plan_tier: 'string',
+  seats: 'integer',
+  beta_tester: 'boolean',
+  signup_source: 'string',
+  nps_score: 'integer',
+  trial_ends_at: 'date',
+});
+
 export interface GenerateOptions {
   seed?: number;
   counts?: Partial<Counts>;
@@ -128,7 +145,7 @@ export interface Company {
   monthly_spend: number;
   session_count: number;
   user_count: number;
-  custom_attributes: Record<string, string>;
+  custom_attributes: CustomAttributes;
   tags: { type: 'tag.list'; tags: TagBasic[] };
   segments: { type: 'segment.list'; segments: Segment[] };
 }
@@ -302,6 +319,8 @@ export interface Dataset {
   conversationAt(index: number, withParts?: boolean): Conversation;
   /** Index of a conversation id, or -1. */
   conversationIndex(id: string): number;
+  /** Whether generated contact `index` is a member of the segment; exactly segmentCounts of them are. */
+  inSegment(segmentId: string, index: number): boolean;
 }
 
 // ---------- randomness ----------
@@ -976,6 +995,15 @@ export function generateDataset(opts: GenerateOptions = {}): Dataset {
     return i >= 0 && i < nConversations ? i : -1;
   };
 
+  // Each segment takes a contiguous run of `count` indexes, rotated per segment so that
+  // memberships differ while every segment keeps exactly its announced count.
+  const segmentIndex = new Map(segments.map((s, k) => [s.id, k]));
+  const inSegment = (segmentId: string, index: number): boolean => {
+    const k = segmentIndex.get(segmentId);
+    if (k === undefined || !(index >= 0 && index < nContacts)) return false;
+    return (index + k * 7919) % nContacts < (segmentCounts.get(segmentId) ?? 0);
+  };
+
   return {
     seed,
     counts,
@@ -990,5 +1018,6 @@ export function generateDataset(opts: GenerateOptions = {}): Dataset {
     contactIndex,
     conversationAt,
     conversationIndex,
+    inSegment,
   };
 }

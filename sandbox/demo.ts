@@ -4,6 +4,7 @@ import { credentialsFromEnv } from '../src/auth/env.js';
 import { resolveBaseUrl, serverVariables } from '../src/config.js';
 import type { Values } from '../src/host/command.js';
 import { configFrom, connectionOptions, credentialsFrom } from '../src/host/options.js';
+import { accessOf } from '../src/manifest/access.js';
 import { loadDefaultManifest } from '../src/manifest/default.js';
 import { startSandbox, type Sandbox } from './server.js';
 
@@ -16,7 +17,9 @@ interface Row {
 }
 
 /**
- * Runs every operation of the manifest, plus one full pagination, and prints a table.
+ * Runs every read of the manifest (searches with their documented example query), plus one
+ * full pagination, and prints a table; on the sandbox only, also a create and a get of what
+ * it made. A real workspace is never written to.
  * Against the built-in sandbox by default. With a token (INTERCOM_ACCESS_TOKEN, --token or
  * --token-file), or a --base-url (CONNECTOR_BASE_URL), against that server instead, with
  * the command line's flags (--region, --timeout, --max-retries...); it says which host it
@@ -47,8 +50,10 @@ export async function runDemo(out: (line: string) => void = console.log, env: No
   try {
     for (const [entity, e] of Object.entries(manifest.entities)) {
       let firstId: string | undefined;
-      for (const action of Object.keys(e.actions)) {
+      for (const [action, spec] of Object.entries(e.actions)) {
+        if (accessOf(spec) === 'write') continue;
         const params: Record<string, unknown> = {};
+        for (const [name, p] of Object.entries(spec.params)) if (p.required && p.example !== undefined) params[name] = p.example;
         if (action === 'get') {
           if (firstId === undefined) {
             rows.push({ operation: `${entity}.get`, records: '-', pages: '-', ms: '-', note: 'skipped: the list returned no record' });
@@ -75,6 +80,7 @@ export async function runDemo(out: (line: string) => void = console.log, env: No
       }
     }
     rows.push(await fullPagination(runtime, 'contacts', sandbox));
+    if (sandbox) rows.push(...(await createAndRead(runtime)));
   } finally {
     await runtime.close();
     await sandbox?.close();
@@ -106,6 +112,18 @@ async function fullPagination(rt: Runtime, entity: string, sandbox: Sandbox | un
     ms: (performance.now() - started).toFixed(1),
     note: dupes === 0 ? 'every record once' : `${dupes} duplicates!`,
   };
+}
+
+/** A write, on the sandbox only: a contact is created, then read back by its new id. */
+async function createAndRead(rt: Runtime): Promise<Row[]> {
+  type Written = { id?: unknown; email?: unknown };
+  const started = performance.now();
+  const email = `grace.hopper.${Date.now()}@example.org`;
+  const data = (await rt.execute({ entity: 'contacts', action: 'create', params: { email, name: 'Grace Hopper', role: 'user' } })).data as Written;
+  const created: Row = { operation: 'contacts.create (sandbox only)', records: 1, pages: 1, ms: (performance.now() - started).toFixed(1), note: `id ${String(data.id)}` };
+  const read = performance.now();
+  const back = (await rt.execute({ entity: 'contacts', action: 'get', params: { id: String(data.id) } })).data as Written;
+  return [created, { operation: 'contacts.get (the new one)', records: 1, pages: 1, ms: (performance.now() - read).toFixed(1), note: back.email === email ? 'reads back what was written' : 'MISMATCH' }];
 }
 
 function printTable(data: Row[], out: (line: string) => void): void {

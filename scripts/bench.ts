@@ -5,8 +5,10 @@
  * clients, alternately: a hand-written undici loop (the floor), the engine, the engine
  * with response validation, and Intercom's official SDK. Then the package as a user installs
  * it (npm pack, npm install): install size, the command line's start times, MCP ready, and
- * the library's cold start; per-call overhead of execute; and peak RSS of paginating 200,000
- * versus 20,000 contacts.
+ * the library's cold start; per-call overhead of execute; peak RSS of paginating 200,000
+ * versus 20,000 contacts; and what an agent pays per MCP tool call (bytes of the answer,
+ * requests upstream, counted at the sandbox: scripts/bench/agents.ts, which also measures
+ * another checkout given its path).
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -14,6 +16,7 @@ import { engine, intercomClient, rawUndici, type BenchClient } from './bench/cli
 import { measureOverhead, median } from './bench/overhead.js';
 import { runChild, startChild } from './bench/spawn.js';
 import { measurePackage, type PackageReport } from './bench/package.js';
+import { measureAgents } from './bench/agents.js';
 
 const { values } = parseArgs({
   options: {
@@ -91,6 +94,9 @@ for (const n of [RECORDS, BIG]) {
   }
 }
 
+log('MCP tool calls as an agent makes them: bytes of each answer, requests upstream...');
+const agents = await measureAgents();
+
 const med = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, median(v)]));
 const report = {
   machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', node: process.version, platform: `${os.platform()} ${os.arch()}` },
@@ -122,6 +128,11 @@ const report = {
   },
   executeOverheadUs: { median: round(overhead.overheadUs), rawCallUs: round(overhead.rawUs), engineCallUs: round(overhead.engineUs) },
   peakRssMb: { [RECORDS]: round(memory[RECORDS]!), [BIG]: round(memory[BIG]!), difference: round(memory[BIG]! - memory[RECORDS]!) },
+  mcp: {
+    defaultContactsList: agents.defaultContactsList,
+    maxUpstreamRequestsPerCall: Math.max(...agents.calls.map((c) => c.upstreamRequests)),
+    calls: agents.calls.map(({ tool, args, bytes, records, upstreamRequests }) => ({ tool, args: Object.keys(args), bytes, records, upstreamRequests })),
+  },
 };
 
 if (values.json) {
@@ -147,6 +158,9 @@ if (values.json) {
   console.log(`first call after cold start    ${report.coldStartMs.firstCallMs.toFixed(1)} ms (loads the HTTP client, connects, answers)`);
   console.log(`execute overhead               ${report.executeOverheadUs.median.toFixed(1)} us per call (raw ${report.executeOverheadUs.rawCallUs.toFixed(1)}, engine ${report.executeOverheadUs.engineCallUs.toFixed(1)}; target <= 30)`);
   console.log(`peak RSS                       ${report.peakRssMb[RECORDS]!.toFixed(1)} MB for ${RECORDS}, ${report.peakRssMb[BIG]!.toFixed(1)} MB for ${BIG}: +${report.peakRssMb.difference.toFixed(1)} MB (target <= 30)`);
+  const d = report.mcp.defaultContactsList;
+  console.log(`mcp contacts_list, default     ${d.bytes} bytes, ${d.records} records, ${d.upstreamRequests} upstream request${d.upstreamRequests === 1 ? '' : 's'} (target <= 16000 bytes, 1 request)`);
+  console.log(`mcp upstream requests per call at most ${report.mcp.maxUpstreamRequestsPerCall} over ${report.mcp.calls.length} calls (${report.mcp.calls.map((c) => `${c.tool} ${c.bytes} B/${c.upstreamRequests}`).join(', ')})`);
 }
 
 function round(n: number, digits = 1): number {

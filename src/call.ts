@@ -64,6 +64,49 @@ function guessNext(peek: (text: string) => string | undefined, lookahead: Lookah
   };
 }
 
+/** What a call would send: for `--dry-run`, reviews and tests of a write. */
+export interface RequestPreview {
+  operation: string;
+  method: string;
+  url: string;
+  /** Secrets show as `[redacted]`; a header the transport fills per call says so. */
+  headers: Record<string, string>;
+  /** The parsed JSON body, the form text, or null when there is none. */
+  body: unknown;
+}
+
+/**
+ * The first request of a call, built exactly as `callOperation` builds it (params checked,
+ * page token, fixed values, auth), and sent nowhere. An OAuth2 token is not fetched for it.
+ */
+export function previewOperation(c: Connection, op: OperationPlan, rawParams: unknown): RequestPreview {
+  const params = op.validate(rawParams);
+  const page = op.pagination?.request(params);
+  const built = buildRequest(op.request, page?.params ?? params, c.basePath, page);
+  const headers: Record<string, string> = { ...c.headers, ...built.headers };
+  if (op.idempotencyKey) headers[op.idempotencyKey.toLowerCase()] = '<a new UUID per call, reused by its retries>';
+  const method = c.auth.session.method;
+  if (!c.auth.fixed && method.type === 'oauth2') headers[(method.header ?? 'authorization').toLowerCase()] = `${method.prefix ?? 'Bearer '}<OAuth2 access token, fetched when sent>`;
+  const secretQuery = c.auth.fixed?.secretQuery;
+  const path = secretQuery ? `${built.path}${built.path.includes('?') ? '&' : '?'}${secretQuery}` : built.path;
+  let body: unknown = null;
+  if (built.body !== undefined) {
+    const text = c.redact(built.body);
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = text;
+    }
+  }
+  return {
+    operation: op.name,
+    method: op.method,
+    url: c.redact(`${c.origin}${path}`),
+    headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, c.redact(v)])),
+    body,
+  };
+}
+
 /**
  * One call of an operation, as the data flows: params → request (with the page token) →
  * auth → transport (retries, pacing) → typed error or decoded records → the next cursor.
@@ -88,7 +131,7 @@ export async function callOperation(c: Connection, op: OperationPlan, rawParams:
     // What was not found, as the caller named it: short enough for a message whatever they sent.
     const shown = (v: unknown) => { const t = JSON.stringify(v) ?? String(v); return t.length > 100 ? `${t.slice(0, 100)}…` : t; };
     const target = op.pathParams.length ? op.pathParams.map((p) => `${p} ${shown(params[p])}`).join(', ') : undefined;
-    const err = c.plan.httpError(res.status, res.body, res.headers, { operation: op.name, method: op.method, url: built.path, credential: c.auth.words, target }, c.redact, kind);
+    const err = c.plan.httpError(res.status, res.body, res.headers, { operation: op.name, method: op.method, url: built.path, credential: c.auth.words, target, advice: page?.advice }, c.redact, kind);
     err.attempts = res.attempts;
     throw err;
   }
@@ -99,6 +142,9 @@ export async function callOperation(c: Connection, op: OperationPlan, rawParams:
   if ('record' in decoded) return decoded;
   const strategy = op.pagination!;
   const view = { body: res.body, headers: res.headers, records: decoded.records };
+  // Too long for this way of paging: the list starts again another way, this answer unused.
+  const restart = strategy.restart?.(view, page!);
+  if (restart !== undefined) return callOperation(c, op, { ...params, [strategy.cursorParam!]: restart }, o);
   const cut = strategy.truncated?.(view);
   if (cut) {
     throw new PaginationError(

@@ -144,6 +144,8 @@ export class ServerError extends HttpError {}
 
 /** 409: the request conflicts with the state of a record (it exists already, it changed meanwhile). */
 export class ConflictError extends HttpError {}
+/** 422: the API understood the write but will not apply it; `details` name the fields at fault. */
+export class UnprocessableError extends HttpError {}
 
 /** No answer in time. `beforeSending`: the connection was never made, so nothing reached the API. */
 export class TimeoutError extends ConnectorError {

@@ -1,5 +1,5 @@
 export { createRuntime, DEFAULT_MANIFEST, DEFAULTS } from './runtime.js';
-export type { ExecuteRequest, PageOf, Paginator, RequestOptions, Runtime, RuntimeOptions, SchemaDrift } from './runtime.js';
+export type { ExecuteRequest, PageOf, Paginator, RequestOptions, RequestPreview, Runtime, RuntimeOptions, SchemaDrift } from './runtime.js';
 export { DEFAULT_RETRY, type RetryOptions } from './transport/retry.js';
 export type { ProxySettings } from './transport/dispatcher.js';
 export { channels, enableDebugLog } from './transport/diagnostics.js';

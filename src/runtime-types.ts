@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
 import type { OAuth2Tokens } from './auth/oauth2.js';
+import type { RequestPreview } from './call.js';
 import type { Manifest } from './manifest/types.js';
 import type { ActionOf, CallOptions, EntityOf, ListActionOf, OperationMap, OperationRequest, RecordOf, ResultOf, UntypedOperations } from './operations.js';
 import type { PageOf } from './pagination/driver.js';
@@ -81,6 +82,13 @@ export interface RequestOptions extends CallOptions {
   maxPages?: number;
   /** paginate/pages: request the next page while the caller handles this one (default true); at most one ahead. */
   prefetch?: boolean;
+  /**
+   * Keep only these fields of each record, nesting kept: dotted paths such as
+   * `['id', 'custom_attributes.plan', 'tags.data']` give `{ id, custom_attributes: { plan }, tags: { data } }`
+   * (a path through a list applies to each item). A first step the record schema does not
+   * declare is a ParameterError (param `fields`) before any request. `['*']`: whole records.
+   */
+  fields?: readonly string[];
 }
 
 /**
@@ -115,6 +123,13 @@ export interface Runtime<Ops extends OperationMap = UntypedOperations> {
    * store `meta.next_page` after handling a page to checkpoint a long export.
    */
   pages<E extends EntityOf<Ops>, A extends ListActionOf<Ops, E>>(req: Req<Ops, E, A>, options?: RequestOptions): AsyncGenerator<PageOf<RecordOf<Ops, E, A>>, void, undefined>;
+  /**
+   * The request a call would send (method, URL, headers with secrets redacted, body), after
+   * the same checks as `execute`, without sending anything: a dry run of a write.
+   * @example
+   * const { method, url, body } = runtime.preview({ entity: 'tags', action: 'create', params: { name: 'vip' } });
+   */
+  preview<E extends EntityOf<Ops>, A extends ActionOf<Ops, E>>(req: Req<Ops, E, A>): RequestPreview;
   /** Closes the connections the runtime opened. */
   close(): Promise<void>;
 }

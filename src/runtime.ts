@@ -2,7 +2,7 @@ import { inspect } from 'node:util';
 import type { Dispatcher } from 'undici';
 import { connectAuth } from './auth/connect.js';
 import { resolveCredentials } from './auth/env.js';
-import { callOperation, type Connection } from './call.js';
+import { callOperation, previewOperation, type Connection, type RequestPreview } from './call.js';
 import { buildBaseHeaders, resolveBaseUrl, serverVariables } from './config.js';
 import { ConfigurationError, ParameterError, UnknownOperationError } from './errors.js';
 import { DEFAULT_MANIFEST, loadDefaultManifest } from './manifest/default.js';
@@ -12,6 +12,7 @@ import { drivePages, listMeta, type FetchedPage, type PageOf } from './paginatio
 import { compileConnector, validatorsFor, type OperationPlan } from './plan/compile.js';
 import { createRedactor } from './redact.js';
 import { checkRecords } from './response/drift.js';
+import { compileProjection, type Projection } from './response/project.js';
 import { DEFAULTS, type ExecuteRequest, type Paginator, type RequestOptions, type Runtime, type RuntimeOptions } from './runtime-types.js';
 import { didYouMean } from './suggest.js';
 import { debugFromEnvironment } from './transport/diagnostics.js';
@@ -23,6 +24,7 @@ export { DEFAULTS } from './runtime-types.js';
 export type { ExecuteRequest, Paginator, RequestOptions, Runtime, RuntimeOptions } from './runtime-types.js';
 export type { PageOf } from './pagination/driver.js';
 export type { SchemaDrift } from './response/drift.js';
+export type { RequestPreview } from './call.js';
 
 export { DEFAULT_MANIFEST };
 
@@ -113,14 +115,18 @@ class ConnectorRuntime {
 
   async execute(request: ExecuteRequest, options?: RequestOptions): Promise<UntypedOperation['result']> {
     const req = options ? { ...request, ...options } : request;
-    const page = await this.#call(this.#op(req), req.params, req, req.signal);
-    return 'record' in page ? { data: page.record as Rec } : { data: page.records, meta: listMeta(page) };
+    const op = this.#op(req);
+    const keep = this.#projection(op, req.fields);
+    const page = await this.#call(op, req.params, req, req.signal);
+    if ('record' in page) return { data: (keep && page.record ? keep(page.record) : page.record) as Rec };
+    return { data: keep ? page.records.map(keep) : page.records, meta: listMeta(page) };
   }
 
   async *pages(request: ExecuteRequest, options?: RequestOptions): AsyncGenerator<PageOf<Rec>, void, undefined> {
     const req = options ? { ...request, ...options } : request;
     const op = this.#op(req);
     if (!op.list) throw new ParameterError(`${op.name} returns a single record; paginate works on lists. Use execute instead.`);
+    const keep = this.#projection(op, req.fields);
     const cursorParam = op.pagination!.cursorParam;
     const params = { ...req.params };
     const start = cursorParam && typeof params[cursorParam] === 'string' ? (params[cursorParam] as string) : null;
@@ -128,7 +134,9 @@ class ConnectorRuntime {
     const opts = { name: op.name, start, maxPages: req.maxPages ?? DEFAULTS.maxPages, endAtCap: req.maxPages !== undefined, prefetch: req.prefetch !== false, signal: req.signal };
     yield* drivePages(opts, (cursor, signal, lookahead) => {
       const pageParams = cursorParam ? { ...params, [cursorParam]: cursor ?? undefined } : params;
-      return this.#call(op, pageParams, req, signal, lookahead) as Promise<FetchedPage<Rec>>;
+      const fetched = this.#call(op, pageParams, req, signal, lookahead) as Promise<FetchedPage<Rec>>;
+      // Projected after the call: a strategy that reads the next cursor from the last record sees it whole.
+      return keep ? fetched.then((p) => ({ ...p, records: p.records.map(keep) })) : fetched;
     });
   }
 
@@ -154,6 +162,10 @@ class ConnectorRuntime {
     return generator;
   }
 
+  preview(request: ExecuteRequest): RequestPreview {
+    return previewOperation(this.#c, this.#op(request), request.params);
+  }
+
   async close(): Promise<void> {
     if (this.#ownsDispatcher && this.#agent) await (await this.#agent).close();
   }
@@ -169,6 +181,11 @@ class ConnectorRuntime {
   #call(op: OperationPlan, params: unknown, req: ExecuteRequest, signal: AbortSignal | undefined, lookahead?: Parameters<typeof callOperation>[3]['lookahead']) {
     const retry = req.retry ? mergeRetry(...this.#retryLayers, req.retry) : this.#retry;
     return callOperation(this.#c, op, params, { retry, timeoutMs: req.timeoutMs ?? this.#timeoutMs, signal, lookahead });
+  }
+
+  /** The field selection of a call, checked against the record schema before any request. */
+  #projection(op: OperationPlan, fields: unknown): Projection | undefined {
+    return compileProjection(fields, op.record, this.manifest.schemas, op.name);
   }
 
   #op(req: ExecuteRequest): OperationPlan {

@@ -93,7 +93,12 @@ describe('codegen', () => {
       'https://api.au.intercom.io',
     ]);
     const ops = Object.values(doc.paths).flatMap((item) => Object.values(item as object)) as { 'x-entity': string; 'x-action': string; operationId: string }[];
-    assert.equal(ops.length, 14);
+    assert.equal(ops.length, 23);
+    assert.equal(doc.paths['/contacts/search'].post['x-action'], 'search');
+    assert.equal(doc.paths['/internal_articles'].post.parameters.find((p: { name: string }) => p.name === 'Intercom-Version').schema.const, 'Unstable');
+    // The search body carries the query, and the cursor inside pagination.
+    const search = doc.paths['/contacts/search'].post.requestBody.content['application/json'].schema;
+    assert.ok(search.properties.query && search.properties.pagination.properties.starting_after, JSON.stringify(search));
     const companies = doc.paths['/companies'].get;
     assert.ok(companies.parameters.some((p: { name: string }) => p.name === 'page'), 'companies page by number on the wire');
     assert.equal(doc.paths['/contacts/{id}'].get['x-action'], 'get');

@@ -50,6 +50,7 @@ describe('docs/manifest.md', () => {
       ['error classes', errors.rules.items.properties.as.enum],
       ['reset formats', errors.rate_limit.properties.reset_format.enum],
       ['action keys', Object.keys(action)],
+      ['entity keys', Object.keys(s.entities.additionalProperties.properties)],
       ['parameter keys', Object.keys(param).filter((k) => k !== '$ref')],
       ['top-level keys', Object.keys(s)],
     ];

@@ -68,7 +68,8 @@ describe('manifest loader', () => {
     assert.deepEqual(Object.keys(m.entities.items!.actions), ['list', 'get']);
     assert.equal(m.entities.items!.actions.list!.params.after!.in, 'query');
     const shipped = await loadManifest(DEFAULT_MANIFEST);
-    assert.equal(Object.values(shipped.entities).reduce((n, e) => n + Object.keys(e.actions).length, 0), 14);
+    // The reference's 14 reads, plus 2 searches and 7 writes beyond it.
+    assert.equal(Object.values(shipped.entities).reduce((n, e) => n + Object.keys(e.actions).length, 0), 23);
     assert.equal(shipped.connector.definition_id, 'd8313939-3782-41b0-be29-b3ca20d8dd3a');
   });
 
@@ -121,7 +122,7 @@ describe('manifest loader', () => {
     ['a body parameter on a GET', edit(23, '          after: { type: string, in: body }'), 23, /a GET request has no body/],
     ['records with an unknown option', edit(24, '        records: { path: data, missing: skip }'), 24, /must be one of "error", "empty"/],
     ['a base URL placeholder that is no variable', edit(6, '  base_url: https://{tenant}.shop.test'), 6, /"\{tenant\}" in the URL is not a server variable: declare server\.variables\.tenant/],
-    ['an error rule with an unknown class', `${BASE}errors:\n  rules:\n    - { status: 403, as: ratelimit }\n`, 35, /must be one of "authentication", "permission", "not_found", "conflict", "rate_limit"/],
+    ['an error rule with an unknown class', `${BASE}errors:\n  rules:\n    - { status: 403, as: ratelimit }\n`, 35, /must be one of "authentication", "permission", "not_found", "conflict", "unprocessable", "rate_limit"/],
     ['an unknown reset format', `${BASE}errors:\n  rate_limit: { reset: X-Reset, reset_format: seconds }\n`, 34, /must be one of "epoch_seconds", "epoch_ms", "delta_seconds", "http_date", "iso8601"/],
     ['style on a scalar', edit(23, '          after: { type: string, style: comma }'), 23, /`style` says how an array goes into the query/],
     ['a page size parameter that is not declared', edit(13, '  cursor: { type: cursor, param: after, next: next, page_size_param: limit }'), 23, /sets the page size with "limit": declare params\.limit/],

@@ -247,6 +247,7 @@ describe('serve: the API about itself and its instances', () => {
     assert.deepEqual(intercom.entities.contacts, ['list', 'get'], 'the names stay where they were');
     const list = intercom.operations.find((o: any) => o.entity === 'contacts' && o.action === 'list');
     assert.equal(list.list, true);
+    assert.equal(list.access, 'read');
     assert.deepEqual(list.params, [
       { name: 'per_page', type: 'integer', required: false, description: 'Number of contacts to return per page', page_size: true, minimum: 1, maximum: 150 },
       { name: 'starting_after', type: 'string', required: false, description: 'Cursor for pagination - get contacts after this ID', cursor: true, maxLength: 16384 },
@@ -362,7 +363,7 @@ describe('serve: the API about itself and its instances', () => {
   it('PATCH refuses unknown fields, an empty patch, invalid credentials and unknown ids', async () => {
     const made = (await create({ name: 'strict', auth_config: { access_token: sandbox.token } })).json!;
     const cases: [string, string, unknown, number, string, RegExp][] = [
-      ['unknown fields', made.id, { name: 'x', colour: 'red', size: 2 }, 400, 'INVALID_BODY', /unknown fields "colour", "size"; the body takes: auth_config, name, check/],
+      ['unknown fields', made.id, { name: 'x', colour: 'red', size: 2 }, 400, 'INVALID_BODY', /unknown fields "colour", "size"; the body takes: auth_config, name, scope, check/],
       ['config cannot change', made.id, { config: {} }, 400, 'INVALID_BODY', /unknown field "config"/],
       ['empty patch', made.id, {}, 400, 'INVALID_BODY', /nothing to change/],
       ['check alone', made.id, { check: true }, 400, 'INVALID_BODY', /nothing to change/],

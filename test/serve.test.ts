@@ -60,7 +60,8 @@ describe('serve: the execute API over HTTP', () => {
   it('instance lifecycle: create, list, get, delete; auth_config is never returned', async () => {
     const created = await call('POST', '/api/v1/connectors/instances', { connector_definition_id: DEF, auth_config: { access_token: sandbox.token }, name: 'Lifecycle' });
     assert.equal(created.status, 201);
-    assert.deepEqual(Object.keys(created.json!).sort(), ['connector_definition_id', 'created_at', 'id', 'name']);
+    assert.deepEqual(Object.keys(created.json!).sort(), ['connector_definition_id', 'created_at', 'id', 'name', 'scope']);
+    assert.equal(created.json!.scope, 'read', 'an instance only reads unless asked');
     const id = created.json!.id as string;
     const list = await call('GET', '/api/v1/connectors/instances');
     assert.ok(list.json!.data.some((i: { id: string }) => i.id === id));

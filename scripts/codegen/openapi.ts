@@ -118,6 +118,7 @@ function operation(manifest: Manifest, entity: string, action: string, a: Action
     for (const k of ['enum', 'minimum', 'maximum', 'minLength', 'maxLength', 'pattern', 'default', 'items', 'properties', 'additionalProperties', 'minItems', 'maxItems'] as const) {
       if (p[k] !== undefined) schema[k] = toComponents(p[k]);
     }
+    if (p.schema) Object.assign(schema, toComponents(p.schema));
     // The API never sees the engine's opaque cursor: it sees what the strategy puts on the wire.
     // (A plain cursor in its own query parameter goes out as declared.)
     if (paged && name === paged.param && !(paged.type === 'cursor' && (paged.inject ?? { in: 'query', name }).in === 'query' && (paged.inject?.name ?? name) === name)) {

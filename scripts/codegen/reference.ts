@@ -1,6 +1,6 @@
 import { methodCredentials, neededCredentials, primaryCredential } from '../../src/auth/choose.js';
 import { pagedOf, pagingParams } from '../../src/manifest/paging.js';
-import type { ActionSpec, Manifest } from '../../src/manifest/types.js';
+import type { ActionSpec, Manifest, ParamSpec } from '../../src/manifest/types.js';
 import { camel, title } from './names.js';
 import { describeField, recordFields, renderParamType, renderType } from '../../src/manifest/render-type.js';
 
@@ -15,8 +15,11 @@ function anchor(entity: string, action: string): string {
   return `${title(entity)} ${title(action)}`.toLowerCase().replace(/\s+/g, '-');
 }
 
-function sampleValue(type: string): string {
-  return type === 'integer' || type === 'number' ? '0' : type === 'boolean' ? 'true' : '"<str>"';
+/** A parameter's `example` as JSON, else a placeholder of its type. */
+function sampleValue(p: ParamSpec): string {
+  if (p.example !== undefined) return JSON.stringify(p.example);
+  const type = p.type;
+  return type === 'integer' || type === 'number' ? '0' : type === 'boolean' ? 'true' : type === 'object' ? '{}' : type === 'array' ? '[]' : '"<str>"';
 }
 
 /**
@@ -44,6 +47,7 @@ export function generateReference(manifest: Manifest): string {
 
   for (const [entity, e] of Object.entries(manifest.entities)) {
     out.push(`### ${e.title ?? title(entity)}`, '');
+    if (e.agent_fields) out.push(`Fields an agent gets by default (MCP tools; \`fields\` asks for others): ${e.agent_fields.map((f) => `\`${f}\``).join(', ')}.`, '');
     for (const [action, a] of Object.entries(e.actions)) out.push(...operation(manifest, variable, entity, action, a));
   }
 
@@ -62,13 +66,13 @@ function operation(manifest: Manifest, variable: string, entity: string, action:
   if (required.length === 0) out.push(`await ${variable}.${entity}.${action}()`);
   else {
     out.push(`await ${variable}.${entity}.${action}({`);
-    for (const [n, p] of required) out.push(`  ${n}: ${sampleValue(p.type)},`);
+    for (const [n, p] of required) out.push(`  ${n}: ${sampleValue(p)},`);
     out.push('})');
   }
   out.push('```', '');
 
   const body: Record<string, unknown> = { entity, action };
-  if (required.length) body.params = Object.fromEntries(required.map(([n, p]) => [n, JSON.parse(sampleValue(p.type))]));
+  if (required.length) body.params = Object.fromEntries(required.map(([n, p]) => [n, JSON.parse(sampleValue(p))]));
   out.push('**API**', '', '```bash');
   out.push(`curl --location '${EXECUTE_HOST}/api/v1/connectors/instances/{your_connector_instance_id}/execute' \\`);
   out.push("--header 'Content-Type: application/json' \\");

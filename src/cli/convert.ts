@@ -65,3 +65,14 @@ export function parseParamsJson(json: string | undefined): Record<string, unknow
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new UsageError('--params must be a JSON object, e.g. \'{"per_page": 50}\'.');
   return value as Record<string, unknown>;
 }
+
+/**
+ * `--fields id,email,custom_attributes.plan`: the field selection, as a list; undefined when
+ * the flag is absent. The runtime checks the names against the record schema.
+ */
+export function parseFields(raw: unknown): string[] | undefined {
+  if (typeof raw !== 'string') return undefined;
+  const fields = raw.split(',').map((f) => f.trim()).filter((f) => f !== '');
+  if (fields.length === 0) throw new UsageError('--fields expects field names separated by commas (e.g. id,email,custom_attributes.plan), or * for whole records.');
+  return fields;
+}

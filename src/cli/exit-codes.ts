@@ -2,6 +2,7 @@ import {
   AbortedError,
   AuthenticationError,
   ConfigurationError,
+  ConflictError,
   HttpError,
   isConnectorError,
   ManifestError,
@@ -15,6 +16,7 @@ import {
   ServerError,
   TimeoutError,
   UnknownOperationError,
+  UnprocessableError,
 } from '../errors.js';
 
 import { UsageError } from '../host/command.js';
@@ -36,6 +38,9 @@ export const EXIT_CODES: [name: string, code: number, test: (err: unknown) => bo
   ['not found (404)', 9, (e) => e instanceof NotFoundError],
   ['rate limited (429)', 10, (e) => e instanceof RateLimitError],
   ['server error (5xx)', 11, (e) => e instanceof ServerError],
+  // Before the generic HTTP error they are a kind of; numbered after the others, which keep theirs.
+  ['conflict (409)', 18, (e) => e instanceof ConflictError],
+  ['unprocessable (422)', 19, (e) => e instanceof UnprocessableError],
   ['other HTTP error', 12, (e) => e instanceof HttpError],
   ['timeout', 13, (e) => e instanceof TimeoutError],
   ['network', 14, (e) => e instanceof NetworkError],

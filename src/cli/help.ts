@@ -54,6 +54,8 @@ Runs one operation and prints { data, meta } as JSON.
   --limit <n>             Stop after n records (implies --all)
   --format <f>            json, jsonl or table (default: json, or jsonl with --all)
   --starting-after <c>    Resume the same list from a token printed by an earlier run
+  --fields <a,b.c>        Keep only these fields of each record (dotted paths, nesting kept; * for all)
+  --dry-run               Print the request (method, URL, headers with the token redacted, body); send nothing
 
 On a terminal, stderr shows progress. Ctrl-C (or SIGTERM) stops cleanly and prints where to resume.
 
@@ -63,6 +65,8 @@ Examples:
   ${config.name} execute contacts list --param per_page=5
   ${config.name} execute contacts list --all --limit 1000 > contacts.jsonl
   ${config.name} execute contacts get --param id=<id>
+  ${config.name} execute contacts list --fields id,email,custom_attributes.plan_tier --format table
+  ${config.name} execute tags create --param name=vip --dry-run
 `;
   }
   if (command === 'list') return `Usage: ${config.name} list [--format text|json]\n\nThe entities of the manifest and their actions.\n`;

@@ -10,7 +10,7 @@ import { channels, enableDebugLog, type RetryEvent } from '../transport/diagnost
 import type { CliConfig, CliIo, Values } from '../host/command.js';
 import { loadChosenManifest, number, runtimeOptions, tokenHint } from '../host/options.js';
 import { completionScript, completionSpec } from './completion.js';
-import { convertParams, parseParamsJson } from './convert.js';
+import { convertParams, parseFields, parseParamsJson } from './convert.js';
 import { adviceFor, EXIT_INTERRUPTED, EXIT_TERMINATED, exitCodeFor, UsageError } from './exit-codes.js';
 import { BUILT_IN, commandHelp, mainHelp } from './help.js';
 import { describeText, inspectFormat, listText, parseOperation } from './inspect.js';
@@ -42,6 +42,8 @@ const EXECUTE_OPTIONS = {
   limit: { type: 'string' },
   format: { type: 'string' },
   'starting-after': { type: 'string' },
+  fields: { type: 'string' },
+  'dry-run': { type: 'boolean' },
 } as const;
 
 
@@ -199,7 +201,9 @@ async function execute(manifest: Manifest, values: Values, positionals: string[]
   const redact = createRedactor(Object.entries(options.credentials ?? {}).filter(([n]) => manifest.auth.credentials[n]?.secret !== false).map(([, v]) => v));
   const runtime = await createRuntime(options);
   const sink = new Sink(io.stdout);
-  const columns = tableColumns(spec?.record, manifest.schemas);
+  const fields = parseFields(values.fields);
+  // A table of selected fields shows them, in the order asked (a nested one as JSON).
+  const columns = fields && !fields.includes('*') ? [...new Set(fields.map((f) => f.split('.')[0]!))] : tableColumns(spec?.record, manifest.schemas);
   // Retries are said as they happen: a refused connection is retried for seconds otherwise in silence.
   const onRetry = (m: unknown) => {
     const r = m as RetryEvent;
@@ -207,8 +211,13 @@ async function execute(manifest: Manifest, values: Values, positionals: string[]
   };
   if (!values.debug) subscribe(channels.retry.name, onRetry);
   try {
+    if (values['dry-run'] === true) {
+      // The request as it would leave, checked like a real call; nothing is sent.
+      await sink.write(`${JSON.stringify(runtime.preview({ entity, action, params }), null, 2)}\n`);
+      return 0;
+    }
     if (!streaming) {
-      const result = await runtime.execute({ entity, action, params, signal: io.interrupt });
+      const result = await runtime.execute({ entity, action, params, signal: io.interrupt, fields });
       const records = Array.isArray(result.data) ? result.data.slice(skip) : [result.data];
       if (format === 'json') await sink.write(`${JSON.stringify(Array.isArray(result.data) ? { ...result, data: records } : result, null, 2)}\n`);
       else {
@@ -227,7 +236,7 @@ async function execute(manifest: Manifest, values: Values, positionals: string[]
       throw new UsageError(`--all and --limit work on lists; ${entity}.${action} returns one record. Drop them.`);
     }
     const start = cursorParam && typeof params[cursorParam] === 'string' ? (params[cursorParam] as string) : null;
-    return await stream(runtime, { entity, action, params, start, skip, limit, scope }, recordWriter(format, sink, columns, true), io, config, tokenHint(manifest), redact);
+    return await stream(runtime, { entity, action, params, start, skip, limit, scope, fields }, recordWriter(format, sink, columns, true), io, config, tokenHint(manifest), redact);
   } catch (err) {
     return report(err, io, config, tokenHint(manifest), redact);
   } finally {
@@ -243,7 +252,7 @@ function interruptedCode(io: CliIo): number {
 
 async function stream(
   runtime: Runtime,
-  call: { entity: string; action: string; params: Record<string, unknown>; start: string | null; skip: number; limit: number | undefined; scope: ResumeScope },
+  call: { entity: string; action: string; params: Record<string, unknown>; start: string | null; skip: number; limit: number | undefined; scope: ResumeScope; fields: string[] | undefined },
   writer: ReturnType<typeof recordWriter>,
   io: CliIo,
   config: CliConfig,
@@ -269,7 +278,7 @@ async function stream(
     return code;
   };
   try {
-    for await (const page of runtime.pages({ entity: call.entity, action: call.action, params: call.params, signal: io.interrupt })) {
+    for await (const page of runtime.pages({ entity: call.entity, action: call.action, params: call.params, signal: io.interrupt, fields: call.fields })) {
       const offset = first ? call.skip : 0;
       first = false;
       position = { cursor: page.cursor, skip: offset };

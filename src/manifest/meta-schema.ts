@@ -80,6 +80,19 @@ export const paginationComponent = component({
       current_page: dottedPath,
       total_pages: dottedPath,
       first_page: { type: 'integer', minimum: 0 },
+      scroll: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['after', 'path', 'param', 'next'],
+        properties: {
+          after: { type: 'integer', minimum: 1, description: 'the number of records page numbers reach' },
+          path: { type: 'string', pattern: '^/', description: 'the scroll endpoint under the base URL, e.g. /companies/scroll' },
+          param: { type: 'string', minLength: 1, description: 'the query parameter that carries the scroll token' },
+          next: dottedPath,
+          hint: { type: 'string', minLength: 1, description: 'what to do when the scroll is refused, added to the error' },
+        },
+        description: 'a list longer than page numbers reach is read with a scroll endpoint instead: { after, path, param, next }',
+      },
     },
   },
   none: { properties: { has_more: dottedPath } },
@@ -185,7 +198,7 @@ const errors = {
             required: ['path'],
             properties: { path: dottedPath, equals: { type: ['string', 'number', 'boolean'] }, exists: { type: 'boolean' } },
           },
-          as: { enum: ['authentication', 'permission', 'not_found', 'conflict', 'rate_limit', 'server_error', 'client_error'] },
+          as: { enum: ['authentication', 'permission', 'not_found', 'conflict', 'unprocessable', 'rate_limit', 'server_error', 'client_error'] },
         },
       },
     },
@@ -222,6 +235,8 @@ const paramProperties = {
   additionalProperties: { type: ['boolean', 'object'] },
   minItems: { type: 'integer', minimum: 0 },
   maxItems: { type: 'integer', minimum: 0 },
+  example: { description: 'a value shown in the reference docs and tool descriptions' },
+  schema: { type: 'object', description: 'more JSON Schema for an object or array value, e.g. { $ref: "#/schemas/Query" }' },
 } as const;
 
 const param = {
@@ -267,6 +282,11 @@ const action = {
     body_format: { enum: ['json', 'form'] },
     idempotent: { type: 'boolean' },
     idempotency_key: headerName,
+    param_rules: {
+      type: 'array',
+      items: { type: 'object' },
+      description: 'JSON Schemas over the whole params object, each with an errorMessage, e.g. [{ anyOf: [{ required: [email] }, { required: [id] }], errorMessage: "need email or id" }]',
+    },
   },
 } as const;
 
@@ -365,6 +385,13 @@ export const manifestMetaSchema = {
         properties: {
           title: { type: 'string' },
           description: { type: 'string' },
+          agent_fields: {
+            type: 'array',
+            minItems: 1,
+            uniqueItems: true,
+            items: { type: 'string', pattern: '^[^.\\s]+(\\.[^.\\s]+)*$', description: 'a dotted path into the record, e.g. custom_attributes.plan' },
+            description: 'the fields of a record an agent gets by default, as dotted paths into the record schema',
+          },
           actions: { type: 'object', minProperties: 1, propertyNames: identifier, additionalProperties: action },
         },
       },

@@ -7,13 +7,15 @@ import type { RawIssue } from './structure.js';
 import type { JsonSchema } from './types.js';
 
 /**
- * Record schemas are JSON Schema (draft-07) plus two manifest keywords that reshape what
- * the API sends into what the connector promises:
+ * Record schemas are JSON Schema (draft-07) plus manifest keywords. Two reshape what the
+ * API sends into what the connector promises:
  * - `x-from: a.b`  the field's value is read from this dotted path of the raw record;
  * - `x-coerce: true`  a number the API sends as a string (or the reverse) is converted
  *   to the declared type.
+ * One speaks to callers: `errorMessage: "..."` is what a parameter check says when the
+ * value breaks this (sub)schema (see src/request/params.ts).
  */
-export const RECORD_KEYWORDS = ['x-from', 'x-coerce'] as const;
+export const RECORD_KEYWORDS = ['x-from', 'x-coerce', 'errorMessage'] as const;
 
 const SCHEMA_KEYWORDS = new Set([
   '$ref', '$id', '$comment', 'title', 'description', 'default', 'examples', 'deprecated', 'readOnly', 'writeOnly',
@@ -86,6 +88,9 @@ function walk(schema: unknown, at: (string | number)[], issues: RawIssue[]): voi
   }
   const bad = typeof s.pattern === 'string' ? patternIssue(s.pattern) : undefined;
   if (bad) issues.push({ path: [...at, 'pattern'], message: bad });
+  if (s.errorMessage !== undefined && (typeof s.errorMessage !== 'string' || s.errorMessage.trim() === '')) {
+    issues.push({ path: [...at, 'errorMessage'], message: 'errorMessage must be a sentence (a string) that says which rule the value broke' });
+  }
   if (s['x-coerce'] !== undefined && typeof s['x-coerce'] !== 'boolean') {
     issues.push({ path: [...at, 'x-coerce'], message: 'x-coerce must be true or false' });
   }

@@ -1,5 +1,7 @@
 import { templateNames } from '../auth/template.js';
 import { patternIssue } from '../regex.js';
+import { closest } from '../suggest.js';
+import { fieldPathIssue } from './record-fields.js';
 import type { RawIssue } from './structure.js';
 import type {
   ActionSpec,
@@ -53,6 +55,7 @@ export function analyze(raw: Raw, source: string): { issues: RawIssue[]; manifes
       const { records: _r, ...rest } = action;
       actions[actionName] = { ...(rest as ActionSpec), params, ...(records ? { records } : {}) };
     }
+    checkAgentFields(entity.agent_fields, actions, schemas, ['entities', entityName, 'agent_fields'], issues);
     entities[entityName] = { ...(entity as Manifest['entities'][string]), actions };
   }
 
@@ -283,6 +286,9 @@ function checkStrategy(s: Raw, at: At, issues: RawIssue[]): void {
   if (s.type === 'next_url' && s.next !== undefined && s.link_rel !== undefined) {
     issues.push({ path: at, message: 'a next_url strategy reads the URL from `next` (body path) or the Link header (`link_rel`), not both' });
   }
+  if (s.type === 'page_number' && s.scroll !== undefined && s.total === undefined) {
+    issues.push({ path: [...at, 'scroll'], message: 'the scroll takes over when the first page reports more than `after` records: declare `total` (the body path of the record count)' });
+  }
   if (s.type === 'page_number' && s.inject !== undefined && s.page_param !== undefined) {
     issues.push({ path: [...at, 'page_param'], message: '`page_param` is the short form of `inject: { in: query, name }`: give one of them' });
   }
@@ -402,6 +408,29 @@ function checkListShape(
   return strategy;
 }
 
+/** Every path of `agent_fields` names a field the records of the entity's actions can hold. */
+function checkAgentFields(fields: unknown, actions: Record<string, ActionSpec>, schemas: Record<string, JsonSchema>, at: At, issues: RawIssue[]): void {
+  if (!Array.isArray(fields)) return;
+  fields.forEach((path: string, i: number) => {
+    for (const [name, action] of Object.entries(actions)) {
+      const issue = fieldPathIssue(path, action.record, schemas);
+      if (!issue) continue;
+      const records = `the records of ${at[1]}.${name}`;
+      if (issue.scalar) {
+        issues.push({ path: [...at, i], message: `"${issue.at}" of ${records} is a ${issue.scalar}: it has no field "${issue.step}"` });
+        return;
+      }
+      const where = issue.at ? `"${issue.at}" of ${records}` : records;
+      const guess = closest(issue.step, issue.known);
+      issues.push({
+        path: [...at, i],
+        message: `"${issue.step}" is not a field of ${where}${guess ? `; did you mean "${guess}"?` : ''} (declared: ${issue.known.join(', ')})`,
+      });
+      return;
+    }
+  });
+}
+
 function checkWrites(action: Raw, at: At, issues: RawIssue[]): void {
   if (action.method === 'GET' && action.body !== undefined) issues.push({ path: [...at, 'body'], message: 'a GET request has no body: make the action a POST, or move the values to `query`' });
   if (action.method === 'GET' && action.idempotency_key !== undefined) {
@@ -425,6 +454,7 @@ function checkParamKeywords(p: Raw, at: At, issues: RawIssue[]): void {
   fitsType(STRING_ONLY, p.type === 'string', 'string');
   fitsType(ARRAY_ONLY, p.type === 'array', 'array');
   fitsType(OBJECT_ONLY, p.type === 'object', 'object');
+  fitsType(['schema'], p.type === 'object' || p.type === 'array', 'object and array');
   const fits = (v: unknown) =>
     p.type === 'integer'
       ? Number.isInteger(v)

@@ -19,6 +19,8 @@ export interface ParamSpec {
   wire_name?: string;
   /** Sent when the caller leaves the parameter out. */
   default?: unknown;
+  /** A value shown in the reference docs' examples. */
+  example?: unknown;
   enum?: (string | number)[];
   minimum?: number;
   maximum?: number;
@@ -33,7 +35,10 @@ export interface ParamSpec {
   additionalProperties?: boolean | JsonSchema;
   minItems?: number;
   maxItems?: number;
-  /** For object and array parameters that carry more JSON Schema (nested objects, anyOf...). */
+  /**
+   * Object and array parameters: more JSON Schema the value must match, usually a `$ref` to a
+   * shared schema (a query language with `if`/`then` rules and their `errorMessage`s, a union).
+   */
   schema?: JsonSchema;
 }
 
@@ -105,6 +110,21 @@ export interface PageNumberPagination extends PagingBase {
   total_pages?: string;
   /** Number of the first page (default 1). */
   first_page?: number;
+  /**
+   * Page numbers that reach only so far (Intercom's companies: 10,000): when the first page's
+   * `total` is above `after`, the list is read from the start with a scroll endpoint instead.
+   */
+  scroll?: ScrollFallback;
+}
+
+/** A scroll endpoint: `path` answers the first batch and a token (`next`); `param` sends it back; an empty batch ends it. */
+export interface ScrollFallback {
+  after: number;
+  path: string;
+  param: string;
+  next: string;
+  /** What a caller should do when the scroll is refused (one open at a time, an expiry). */
+  hint?: string;
 }
 
 /** One response holds every record. */
@@ -148,11 +168,22 @@ export interface ActionSpec {
   idempotent?: boolean;
   /** A header that carries one generated key per call, reused across retries, so retries are safe. */
   idempotency_key?: string;
+  /**
+   * Rules that tie parameters together (one of several is needed), as JSON Schemas over the
+   * params object; each `errorMessage` is what a caller who breaks it reads.
+   */
+  param_rules?: JsonSchema[];
 }
 
 export interface EntitySpec {
   title?: string;
   description?: string;
+  /**
+   * The fields an agent needs to answer questions about a record (dotted paths into the
+   * record schema: ids, names, states, timestamps, key relations). MCP tools answer with
+   * these unless the caller names its own `fields`.
+   */
+  agent_fields?: string[];
   actions: Record<string, ActionSpec>;
 }
 
@@ -239,7 +270,7 @@ export interface ErrorDetailSource {
   field?: string;
 }
 
-export type ErrorClass = 'authentication' | 'permission' | 'not_found' | 'conflict' | 'rate_limit' | 'server_error' | 'client_error';
+export type ErrorClass = 'authentication' | 'permission' | 'not_found' | 'conflict' | 'unprocessable' | 'rate_limit' | 'server_error' | 'client_error';
 
 /** Classifies an answer by its status and, optionally, a header or body value. */
 export interface ErrorRule {

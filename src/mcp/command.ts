@@ -11,9 +11,14 @@ import { createMcpServer, DEFAULT_MAX_OUTPUT_BYTES, MIN_MAX_OUTPUT_BYTES } from 
 import { GuardedStdioTransport } from './stdio.js';
 
 export const mcpCommand: HostCommand = {
-  summary: 'Serve every operation as a tool of an MCP server over stdio (credentials from the environment)',
-  usage: `mcp [--manifest <path>] [--base-url <url>] [--max-output-bytes ${DEFAULT_MAX_OUTPUT_BYTES}]`,
-  options: { 'max-output-bytes': { type: 'string' } },
+  summary: 'Serve the operations as tools of an MCP server over stdio: reads only, unless --allow-writes (credentials from the environment)',
+  usage:
+    `mcp [--manifest <path>] [--base-url <url>] [--max-output-bytes ${DEFAULT_MAX_OUTPUT_BYTES}] [--allow-writes]\n` +
+    '\n' +
+    '  --max-output-bytes  largest answer of one tool call; list pages are sized to fit it before they are fetched\n' +
+    '  --allow-writes      also serve the tools that change data upstream (create, update, delete); without it they\n' +
+    '                      are not listed and a call to one is refused',
+  options: { 'max-output-bytes': { type: 'string' }, 'allow-writes': { type: 'boolean' } },
   async run({ values, io, config }) {
     const maxOutputBytes = number(values, 'max-output-bytes') ?? DEFAULT_MAX_OUTPUT_BYTES;
     if (maxOutputBytes < MIN_MAX_OUTPUT_BYTES) throw new UsageError(`--max-output-bytes must be at least ${MIN_MAX_OUTPUT_BYTES}.`);
@@ -31,7 +36,7 @@ export const mcpCommand: HostCommand = {
       log(`${err.message} Tools are listed, but every call will fail until it is fixed.`);
     }
 
-    const server = createMcpServer({ manifest, runtimeOptions: options, setupError, maxOutputBytes, log });
+    const server = createMcpServer({ manifest, runtimeOptions: options, setupError, maxOutputBytes, allowWrites: values['allow-writes'] === true, log });
     // A tool result carries its text twice (content and structuredContent); tools/list of a large manifest is larger still.
     const transport = new GuardedStdioTransport(process.stdin, io.stdout as Writable, { maxAnswerBytes: Math.max(4 * 1024 * 1024, 2 * maxOutputBytes + 64 * 1024) });
     const closed = new Promise<void>((resolve) => {
@@ -39,7 +44,7 @@ export const mcpCommand: HostCommand = {
     });
     server.onerror = (err) => log(`protocol error: ${err.message}`);
     await server.connect(transport);
-    log(`serving ${Object.values(manifest.entities).reduce((n, e) => n + Object.keys(e.actions).length, 0)} tools of ${manifest.connector.name} over stdio`);
+    log(`serving ${server.toolCount} tools of ${manifest.connector.name} over stdio${values['allow-writes'] === true ? ' (writes allowed)' : ''}`);
 
     // The transport does not watch for the end of stdin: the client going away ends the server.
     let closing: Promise<void> | undefined;

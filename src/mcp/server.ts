@@ -21,10 +21,16 @@ import { createRuntime, type Runtime, type RuntimeOptions } from '../runtime.js'
 import { createRedactor, type Redactor } from '../redact.js';
 import { resolveCredentials } from '../auth/env.js';
 import { didYouMean } from '../suggest.js';
+import { WHOLE_RECORD } from '../response/project.js';
+import { estimateRecordBytes, pageSizeFor, RecordSizes } from './budget.js';
 import { buildTools, describeParams, type OperationTool, type ToolOptions } from './tools.js';
 import { McpSession } from './session.js';
 
-export const DEFAULT_MAX_OUTPUT_BYTES = 100_000;
+/**
+ * Largest text of one tool result: what an agent reads costs its context. List pages are
+ * sized to fit before they are fetched; a whole record larger than this is cut.
+ */
+export const DEFAULT_MAX_OUTPUT_BYTES = 16_000;
 /** Below this, not even an error message with its advice fits. */
 export const MIN_MAX_OUTPUT_BYTES = 1_000;
 
@@ -37,8 +43,13 @@ export interface McpServerOptions {
    * call answers with this error and how to fix it.
    */
   setupError?: Error;
-  /** Largest text of one tool result, in UTF-8 bytes (default 100 000). */
+  /** Largest text of one tool result, in UTF-8 bytes (default 16 000). */
   maxOutputBytes?: number;
+  /**
+   * Serve the tools that write upstream (POST, PUT, PATCH, DELETE that are not declared
+   * idempotent searches). Default false: they are not listed, and a call to one is refused.
+   */
+  allowWrites?: boolean;
   tools?: ToolOptions;
   /** Diagnostics (one line each); never the protocol stream. */
   log?: (line: string) => void;
@@ -81,31 +92,57 @@ export interface CallToolResult {
  */
 export function createMcpServer(options: McpServerOptions): McpSession {
   const caller = new ToolCaller(options);
-  const { connector } = options.manifest;
   return new McpSession({
-    info: { name: connector.name, version: connector.version },
-    instructions:
-      `${connector.title ?? connector.name}${connector.description ? `: ${connector.description}` : ''} ` +
-      `${caller.tools.every((t) => t.definition.annotations.readOnlyHint) ? 'Every tool is read-only. ' : ''}List tools are paginated: pass next_page back as the cursor parameter until it is null.`,
+    info: { name: options.manifest.connector.name, version: options.manifest.connector.version },
+    instructions: instructions(options.manifest, caller),
     tools: caller.tools.map((t) => t.definition),
     call: (name, args, signal) => caller.call(name, args, signal),
     release: () => caller.close(),
   });
 }
 
+/** What the server tells the model once: what the tools are, how lists page, what records hold. */
+function instructions(manifest: Manifest, caller: ToolCaller): string {
+  const { connector } = manifest;
+  const served = caller.tools;
+  const parts = [`${connector.title ?? connector.name}${connector.description ? `: ${connector.description}` : ''}`];
+  if (served.every((t) => t.access === 'read')) {
+    const hidden = caller.hiddenWrites.length;
+    parts.push(`Every tool is read-only.${hidden ? ` (${hidden} tool${hidden === 1 ? '' : 's'} that write${hidden === 1 ? 's' : ''} are not served: the server was started without --allow-writes.)` : ''}`);
+  } else parts.push('Some tools write (their annotations say readOnlyHint: false): call them only when the user asked for that change.');
+  // The cursor parameter is the manifest's own: name it, or them.
+  const cursors = [...new Set(served.filter((t) => t.list && t.cursorParam).map((t) => t.cursorParam!))];
+  if (cursors.length === 1) parts.push(`List tools are paginated: while next_page is not null, call the same tool again with ${cursors[0]} set to next_page.`);
+  else if (cursors.length > 1) parts.push(`List tools are paginated: while next_page is not null, call the same tool again with next_page in its cursor parameter (${cursors.join(' or ')}, as its description says).`);
+  parts.push(
+    `Records come with a compact set of fields by default; ask for others with the fields argument (dotted paths such as "custom_attributes.plan"), or ["*"] for whole records. ` +
+      `Each answer is kept under ${caller.budget} bytes: a list page holds as many records as fit, and next_page goes on from there.`,
+  );
+  return parts.join(' ');
+}
+
 /** Runs tool calls: the runtime, the output budget, the error messages and the redaction. */
 export class ToolCaller {
+  /** The tools served: every read, and the writes when allowed. */
   readonly tools: OperationTool[];
+  /** Write tools that are not served (without allowWrites). */
+  readonly hiddenWrites: OperationTool[];
   readonly #byName: Map<string, OperationTool>;
+  readonly #hidden: Map<string, OperationTool>;
   readonly #options: McpServerOptions;
   readonly #budget: number;
   readonly #redact: Redactor;
+  /** Measured record sizes, per tool and selection, for choosing the next page size. */
+  readonly #sizes = new RecordSizes();
   #runtime: Promise<Runtime> | undefined;
 
   constructor(options: McpServerOptions) {
     this.#options = options;
-    this.tools = buildTools(options.manifest, options.tools);
+    const all = buildTools(options.manifest, options.tools);
+    this.tools = options.allowWrites ? all : all.filter((t) => t.access === 'read');
+    this.hiddenWrites = all.filter((t) => !this.tools.includes(t));
     this.#byName = new Map(this.tools.map((t) => [t.definition.name, t]));
+    this.#hidden = new Map(this.hiddenWrites.map((t) => [t.definition.name, t]));
     this.#budget = Math.max(MIN_MAX_OUTPUT_BYTES, options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES);
     // Every credential, in the forms it travels in, is removed from anything returned.
     const manifest = options.manifest;
@@ -120,11 +157,22 @@ export class ToolCaller {
     this.#redact = createRedactor(credentials.filter(([n]) => manifest.auth.credentials[n]?.secret !== false).map(([, v]) => v));
   }
 
+  /** Largest text of one result, in UTF-8 bytes. */
+  get budget(): number {
+    return this.#budget;
+  }
+
   async call(name: string, args: Record<string, unknown> | undefined, signal?: AbortSignal): Promise<CallToolResult> {
     const started = Date.now();
     const tool = this.#byName.get(name);
+    const hidden = this.#hidden.get(name);
     let result: CallToolResult;
-    if (!tool) {
+    if (hidden) {
+      result = this.#error(
+        `Error [WRITE_NOT_ALLOWED]: ${name} writes (${hidden.request}), and this MCP server serves only tools that read: it was started without --allow-writes. ` +
+          'Nothing was sent. If the user wants this change made, ask them to add --allow-writes to the server\'s arguments (in the client\'s configuration) and restart it.',
+      );
+    } else if (!tool) {
       result = this.#error(
         `Error [UNKNOWN_TOOL]: there is no tool "${name}".${didYouMean(name, this.#byName.keys())} Available tools: ${[...this.#byName.keys()].join(', ')}.`,
       );
@@ -159,9 +207,12 @@ export class ToolCaller {
     return this.#runtime;
   }
 
-  async #run(tool: OperationTool, params: Params, signal: AbortSignal | undefined): Promise<CallToolResult> {
+  async #run(tool: OperationTool, args: Params, signal: AbortSignal | undefined): Promise<CallToolResult> {
     const runtime = await this.#getRuntime();
-    const execute = (p: Params) => runtime.execute({ entity: tool.entity, action: tool.action, params: p, signal });
+    const { [tool.fieldsArg]: asked, ...params } = args;
+    // Agents sometimes send a list as one comma-separated string.
+    const fields = asked === undefined ? tool.defaultFields : typeof asked === 'string' ? asked.split(',').map((f) => f.trim()) : (asked as string[]);
+    const execute = (p: Params) => runtime.execute({ entity: tool.entity, action: tool.action, params: p, signal, fields });
     if (!tool.list) {
       const { data } = await execute(params);
       const out: GetOutput = { record: data };
@@ -171,14 +222,31 @@ export class ToolCaller {
         ...this.#truncated(
           {},
           data,
-          `The record is larger than this server's output budget of ${this.#budget} bytes: record_truncated holds the beginning of its JSON text (not parseable on its own).`,
+          `The record is larger than this server's output budget of ${this.#budget} bytes: record_truncated holds the beginning of its JSON text (not parseable on its own).${fields ? '' : ' Ask for fewer fields with the fields argument.'}`,
         ),
       );
     }
 
-    const first = await execute(params);
+    // The page size is chosen before the request, so that one request answers the call.
+    const sizeKey = `${tool.definition.name}\u0000${JSON.stringify(fields ?? null)}`;
+    const sized = this.#sized(tool, params, fields, sizeKey);
+    let first: Awaited<ReturnType<typeof execute>>;
+    try {
+      first = await execute(sized.params);
+    } catch (err) {
+      // A cursor bound to its page size (page numbers) keeps the size it was issued for; nothing was sent.
+      if (!(sized.chosen !== undefined && err instanceof ParameterError && err.param === tool.pageSizeParam)) throw err;
+      sized.chosen = undefined;
+      first = await execute(params);
+    }
     const records = first.data as unknown[];
+    this.#sizes.observe(sizeKey, records);
     const full = listOutput(records, first.meta);
+    if (sized.lowered !== undefined && sized.chosen !== undefined && first.meta?.next_page) {
+      full.note =
+        `This page holds ${records.length} records, not the ${sized.lowered} asked for: that many would exceed this server's output budget of ${this.#budget} bytes, ` +
+        `so it was fetched with ${tool.pageSizeParam}=${sized.chosen}. next_page continues right after its last record; nothing is skipped.`;
+    }
     const fullText = JSON.stringify(full);
     const fullBytes = bytes(fullText);
     if (fullBytes <= this.#budget) return this.#ok(full, fullText);
@@ -234,6 +302,25 @@ export class ToolCaller {
       );
     }
     return this.#cut(records, first.meta, tool, !(tool.cursorParam && tool.pageSizeParam));
+  }
+
+  /**
+   * The params of a list call with the page size that fits the budget: the caller's when it
+   * fits (`lowered` says what they asked when it did not), else one chosen from this tool's
+   * measured record size, or before any measurement from the record schema.
+   */
+  #sized(tool: OperationTool, params: Params, fields: readonly string[] | undefined, key: string): { params: Params; chosen?: number; lowered?: number } {
+    const sizeParam = tool.pageSizeParam;
+    if (!sizeParam || !tool.cursorParam) return { params };
+    const limits = tool.params[sizeParam];
+    const measured = this.#sizes.average(key);
+    const record = this.#options.manifest.entities[tool.entity]?.actions[tool.action]?.record;
+    const perRecord = measured ?? estimateRecordBytes(record, fields?.includes(WHOLE_RECORD) ? undefined : fields, this.#options.manifest.schemas);
+    const fit = pageSizeFor({ budget: this.#budget, perRecord, measured: measured !== undefined, minimum: limits?.minimum, maximum: limits?.maximum });
+    const asked = params[sizeParam];
+    if (asked === undefined) return { params: { ...params, [sizeParam]: fit }, chosen: fit };
+    if (Number.isInteger(asked) && (asked as number) > fit) return { params: { ...params, [sizeParam]: fit }, chosen: fit, lowered: asked as number };
+    return { params };
   }
 
   /** Whole records from the start of the page, as many as fit; for lists that cannot be fetched in smaller pages. */
@@ -320,7 +407,8 @@ export class ToolCaller {
     if (!isConnectorError(err)) return `Error [INTERNAL]: ${err instanceof Error ? err.message : String(err)}`;
     const head = `Error [${err.code}]: ${err.message}`;
     const envs = credentialEnvs(this.#options.manifest);
-    if (err instanceof ParameterError) return `${head} ${tool.definition.name} takes: ${describeParams(tool.params)}.`;
+    // A field selection's message already lists the fields there are.
+    if (err instanceof ParameterError) return err.param === 'fields' ? head : `${head} ${tool.definition.name} takes: ${describeParams(tool.params)}.`;
     if (err instanceof ConfigurationError) {
       return envs.length
         ? `${head} Set ${envs.join(' and ')} in the environment of this MCP server (the "env" of its entry in the client's configuration) and restart it.`

@@ -19,6 +19,9 @@ import {
 /** Newest first: the first is offered to a client that asks for a version not listed here. */
 export const PROTOCOL_VERSIONS = ['2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05'] as const;
 
+/** The first version with tools' outputSchema and results' structuredContent. */
+const STRUCTURED_SINCE = '2025-06-18';
+
 export interface McpSessionOptions {
   info: { name: string; version: string };
   instructions?: string;
@@ -55,9 +58,16 @@ export class McpSession {
   #transport: JsonRpcTransport | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
+  /** The version agreed at initialize (the newest until then). */
+  #version: string = PROTOCOL_VERSIONS[0];
 
   constructor(options: McpSessionOptions) {
     this.#options = options;
+  }
+
+  /** How many tools tools/list announces. */
+  get toolCount(): number {
+    return this.#options.tools.length;
   }
 
   async connect(transport: JsonRpcTransport): Promise<void> {
@@ -123,12 +133,18 @@ export class McpSession {
     }
   }
 
+  /** Whether the agreed version has outputSchema and structuredContent (dates compare as text). */
+  #structured(): boolean {
+    return this.#version >= STRUCTURED_SINCE;
+  }
+
   async #handle(request: JsonRpcRequest, signal: AbortSignal): Promise<Record<string, unknown>> {
     const params = request.params ?? {};
     switch (request.method) {
       case 'initialize': {
         const asked = params.protocolVersion;
         const protocolVersion = PROTOCOL_VERSIONS.find((v) => v === asked) ?? PROTOCOL_VERSIONS[0];
+        this.#version = protocolVersion;
         const result: Record<string, unknown> = { protocolVersion, capabilities: { tools: { listChanged: false } }, serverInfo: this.#options.info };
         if (this.#options.instructions) result.instructions = this.#options.instructions;
         return result;
@@ -136,18 +152,26 @@ export class McpSession {
       case 'ping':
         return {};
       case 'tools/list':
-        // Every tool fits in one answer: there is no next cursor.
-        return { tools: [...this.#options.tools] };
+        // Every tool fits in one answer: there is no next cursor. A client of an older version
+        // gets no outputSchema: it would not know it, nor expect structured results.
+        if (this.#structured()) return { tools: [...this.#options.tools] };
+        return { tools: this.#options.tools.map((t) => without(t as Record<string, unknown>, 'outputSchema')) };
       case 'tools/call': {
         const { name, arguments: args } = params;
         if (typeof name !== 'string') throw new MethodError(INVALID_PARAMS, 'tools/call needs params.name, the name of a tool from tools/list.');
         if (args !== undefined && (args === null || typeof args !== 'object' || Array.isArray(args))) {
           throw new MethodError(INVALID_PARAMS, 'tools/call takes params.arguments as an object of the tool\'s parameters.');
         }
-        return this.#options.call(name, args as Record<string, unknown> | undefined, signal);
+        const result = await this.#options.call(name, args as Record<string, unknown> | undefined, signal);
+        return this.#structured() ? result : without(result, 'structuredContent');
       }
       default:
         throw new MethodError(METHOD_NOT_FOUND, `Method not found: "${request.method.slice(0, 100)}". This server answers initialize, ping, tools/list and tools/call.`);
     }
   }
+}
+
+function without(value: Record<string, unknown>, key: string): Record<string, unknown> {
+  const { [key]: _dropped, ...rest } = value;
+  return rest;
 }

@@ -3,9 +3,13 @@
  * named `<entity>_<action>`, with the operation's params as a JSON Schema. Pure: no I/O,
  * nothing specific to one connector.
  */
+import { accessOf, type Access } from '../manifest/access.js';
 import { pagingParams } from '../manifest/paging.js';
-import { resolveSchema } from '../manifest/resolve-schema.js';
+import { declaredFields } from '../manifest/record-fields.js';
 import type { ActionSpec, JsonSchema, Manifest, ParamSpec } from '../manifest/types.js';
+import { WHOLE_RECORD } from '../response/project.js';
+import { inlineRefs } from './inline-refs.js';
+import { toolOutputSchema } from './output-schema.js';
 
 /** A tool's input schema: a JSON Schema object, passed to MCP clients as is. */
 export interface ToolInputSchema {
@@ -22,6 +26,8 @@ export interface ToolDefinition {
   title: string;
   description: string;
   inputSchema: ToolInputSchema;
+  /** The shape of structuredContent (MCP 2025-06-18 and later). */
+  outputSchema: Record<string, unknown>;
   annotations: { title: string; readOnlyHint: boolean; destructiveHint: boolean; idempotentHint: boolean; openWorldHint: true };
 }
 
@@ -38,6 +44,14 @@ export interface OperationTool {
   pageSizeParam: string | undefined;
   /** Names and types of the operation's params, for error messages. */
   params: Record<string, ParamSpec>;
+  /** Reads or writes upstream: write tools are served only with --allow-writes. */
+  access: Access;
+  /** `GET /contacts`, for messages. */
+  request: string;
+  /** The argument that selects fields (`fields`, unless the operation has a parameter of that name). */
+  fieldsArg: string;
+  /** The fields returned when the caller names none (the entity's agent_fields); undefined: whole records. */
+  defaultFields: string[] | undefined;
 }
 
 export interface ToolOptions {
@@ -66,31 +80,64 @@ export function buildTools(manifest: Manifest, options: ToolOptions = {}): Opera
       seen.add(name);
       const { cursor: cursorParam, pageSize: pageSizeParam } = pagingParams(manifest, a);
       const title = `${e.title ?? entity}: ${action}`;
+      const list = a.records !== undefined;
+      // An operation's own `fields` parameter keeps its name; the selection takes another.
+      const fieldsArg = Object.hasOwn(a.params, 'fields') ? 'response_fields' : 'fields';
+      const input = inputSchema(a.params, cursorParam, manifest.schemas);
+      input.properties[fieldsArg] = fieldsProperty(e.agent_fields, declaredFields(a.record, manifest.schemas));
       tools.push({
         definition: {
           name,
           title,
           description: describeTool(a, options.descriptions?.[name], cursorParam, pageSizeParam),
-          inputSchema: inputSchema(a.params, cursorParam, manifest.schemas),
-          annotations: {
-            title,
-            // A search over POST declares itself idempotent: it reads, like a GET.
-            readOnlyHint: a.method === 'GET' || (a.method === 'POST' && a.idempotent === true),
-            destructiveHint: a.method === 'DELETE',
-            idempotentHint: a.method !== 'POST' && a.method !== 'PATCH' ? true : a.idempotent === true || a.idempotency_key !== undefined,
-            openWorldHint: true,
-          },
+          inputSchema: input,
+          outputSchema: toolOutputSchema({ list, cursorParam, record: a.record, fields: e.agent_fields }, manifest.schemas),
+          annotations: { title, ...annotations(a) },
         },
         entity,
         action,
-        list: a.records !== undefined,
+        list,
         cursorParam,
         pageSizeParam,
         params: a.params,
+        access: accessOf(a),
+        request: `${a.method} ${a.path}`,
+        fieldsArg,
+        defaultFields: e.agent_fields,
       });
     }
   }
   return tools;
+}
+
+/**
+ * What a client may assume of a tool, from its method: only reads are read-only (a search
+ * over POST declared idempotent reads); an update (PUT, PATCH) or a DELETE may destroy what
+ * was there, a create (POST) does not; GET, PUT and DELETE (and writes the manifest declares
+ * idempotent) have no further effect when repeated.
+ */
+function annotations(a: ActionSpec): Omit<ToolDefinition['annotations'], 'title'> {
+  const read = accessOf(a) === 'read';
+  return {
+    readOnlyHint: read,
+    destructiveHint: !read && a.method !== 'POST',
+    idempotentHint: a.method === 'GET' || a.method === 'PUT' || a.method === 'DELETE' || a.idempotent === true,
+    openWorldHint: true,
+  };
+}
+
+/** The argument that selects the fields of each record. */
+function fieldsProperty(agentFields: string[] | undefined, known: string[] | undefined): Record<string, unknown> {
+  const byDefault = agentFields ? `Default: ${agentFields.join(', ')}.` : 'Default: whole records.';
+  const available = known ? ` Top-level fields: ${known.join(', ')}.` : '';
+  return {
+    type: 'array',
+    items: { type: 'string', minLength: 1 },
+    minItems: 1,
+    description:
+      `The fields of each record to return, as dotted paths (e.g. "custom_attributes.plan"; a path through a list applies to each item). ${byDefault} ` +
+      `["${WHOLE_RECORD}"] returns whole records (larger, so fewer fit in one answer).${available}`,
+  };
 }
 
 function sentence(text: string): string {
@@ -118,6 +165,7 @@ function inputSchema(params: Record<string, ParamSpec>, cursorParam: string | un
     for (const k of ['items', 'properties', 'additionalProperties', 'minItems', 'maxItems'] as const) {
       if (p[k] !== undefined) prop[k] = inlineRefs(p[k], schemas);
     }
+    if (p.schema) Object.assign(prop, inlineRefs(p.schema, schemas));
     let description = p.description ?? '';
     if (name === cursorParam) description = `${sentence(description)} Pass the next_page of the previous result; omit it for the first page.`.trim();
     if (description) prop.description = description;
@@ -136,18 +184,6 @@ function inputSchema(params: Record<string, ParamSpec>, cursorParam: string | un
   const schema: ToolInputSchema = { type: 'object', properties, additionalProperties: false };
   if (required.length) schema.required = required;
   return schema;
-}
-
-function inlineRefs(node: unknown, schemas: Record<string, JsonSchema>, depth = 0): unknown {
-  if (Array.isArray(node)) return node.map((n) => inlineRefs(n, schemas, depth));
-  if (node === null || typeof node !== 'object') return node;
-  const s = node as JsonSchema;
-  // Recursive schemas stop being written out after a few levels: deeper values are free-form.
-  if (depth > 8) return {};
-  const resolved = typeof s.$ref === 'string' ? resolveSchema(s, schemas) : s;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(resolved)) if (!k.startsWith('x-')) out[k] = inlineRefs(v, schemas, depth + (resolved === s ? 0 : 1));
-  return out;
 }
 
 /** `per_page (integer, 1..150), starting_after (string)`: the params of a tool, for error messages. */

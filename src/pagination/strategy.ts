@@ -16,8 +16,15 @@ export interface PageRequest {
   inject: Injection[];
   /** Path and query of a next-page URL the API gave; replaces the action's path and query. */
   url?: string;
+  /**
+   * Another endpoint under the base URL (a scroll API); replaces the action's path, and its
+   * query holds only what `inject` puts there.
+   */
+  path?: string;
   /** What the strategy needs back to read the next cursor (page number, offset, page size). */
-  state: { position?: number; size?: number };
+  state: { position?: number; size?: number; scroll?: boolean };
+  /** What to do when this request is refused, when the manifest says (see ErrorContext.advice). */
+  advice?: string;
 }
 
 /** What a strategy reads the next cursor from. */
@@ -58,6 +65,11 @@ export interface PaginationStrategy {
   total?(body: unknown): number | undefined;
   /** For lists that are not paginated: a reason to believe the API has more, read from the answer. */
   truncated?(page: PageView): string | undefined;
+  /**
+   * A cursor that replaces this answer before any of its records is used: the list is too
+   * long for this way of paging and must be read from the start another way.
+   */
+  restart?(page: PageView, sent: PageRequest): string | undefined;
 }
 
 /** A getter for a numeric field of the response (e.g. a total count). */

@@ -3,7 +3,7 @@
  * numbers, offsets, next-page URLs): `<kind>1.<base64url JSON>`. The version digit lets a
  * later encoding still read today's tokens.
  */
-export type TokenKind = 'pg' | 'of' | 'nu';
+export type TokenKind = 'pg' | 'of' | 'nu' | 'sc';
 
 export function encodeToken(kind: TokenKind, value: unknown[]): string {
   return `${kind}1.${Buffer.from(JSON.stringify(value)).toString('base64url')}`;

@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import { accessOf, type Access } from '../manifest/access.js';
 import { paginationOf } from '../manifest/paging.js';
 import type { JsonSchema, Manifest } from '../manifest/types.js';
 import { strategyFor } from '../pagination/index.js';
@@ -21,6 +22,8 @@ export interface OperationPlan {
   /** `entity.action`, for messages. */
   name: string;
   method: Dispatcher.HttpMethod;
+  /** Reads or writes upstream (see manifest/access.ts): what hosts gate writes on. */
+  access: Access;
   request: RequestTemplate;
   validate: ParamValidator;
   /** Names of path parameters, to say what a 404 did not find. */
@@ -74,8 +77,9 @@ export function compileConnector(manifest: Manifest): ConnectorPlan {
         action,
         name,
         method: a.method,
+        access: accessOf(a),
         request: compileRequest(name, a),
-        validate: compileParamValidator(name, a.params, manifest.schemas),
+        validate: compileParamValidator(name, a.params, manifest.schemas, a.param_rules),
         pathParams: Object.entries(a.params).filter(([, p]) => p.in === 'path').map(([n]) => n),
         list: a.records !== undefined,
         pagination: a.records ? strategyFor(spec ?? { type: 'none' }) : undefined,

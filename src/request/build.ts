@@ -78,6 +78,12 @@ export function buildRequest(t: RequestTemplate, params: Record<string, unknown>
   let target: string;
   if (page?.url !== undefined) {
     target = page.url;
+  } else if (page?.path !== undefined) {
+    // Another endpoint of the same list (a scroll API): none of the action's query applies.
+    const search = new URLSearchParams();
+    for (const i of inject) if (i.in === 'query') appendQuery(search, i.name, i.value, 'repeat');
+    const qs = search.toString();
+    target = `${basePath}${page.path}${qs ? `?${qs}` : ''}`;
   } else {
     let path = basePath;
     for (const part of t.parts) {

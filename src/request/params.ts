@@ -18,14 +18,15 @@ type Check = (value: unknown) => string | undefined;
 /** The longest string a parameter takes when its manifest sets no maxLength. */
 export const DEFAULT_MAX_STRING = 16_384;
 
-export function compileParamValidator(operation: string, params: Record<string, ParamSpec>, schemas: Record<string, JsonSchema> = {}): ParamValidator {
+export function compileParamValidator(operation: string, params: Record<string, ParamSpec>, schemas: Record<string, JsonSchema> = {}, rules: JsonSchema[] = []): ParamValidator {
   const names = Object.keys(params);
   // A string parameter is bounded even when its manifest says nothing: no caller sends megabytes in a query.
   const bounded = (p: ParamSpec) => (p.type === 'string' && p.maxLength === undefined ? { ...p, maxLength: DEFAULT_MAX_STRING } : p);
-  const checks = new Map<string, Check>(names.map((n) => [n, compileCheck(bounded(params[n]!) as unknown as JsonSchema, schemas, params[n]!.in === 'path')]));
+  const checks = new Map<string, Check>(names.map((n) => [n, compileParam(bounded(params[n]!), schemas)]));
   const required = names.filter((n) => params[n]!.required);
   const defaults = names.filter((n) => params[n]!.default !== undefined).map((n) => [n, params[n]!.default] as const);
   const valid = names.length ? names.join(', ') : 'none';
+  const ruleChecks = rules.map((r) => compileCheck(r, schemas));
 
   return (input) => {
     const value = input ?? {};
@@ -53,6 +54,11 @@ export function compileParamValidator(operation: string, params: Record<string, 
         throw new ParameterError(`${operation}: missing required parameter "${name}" (${p.type}${p.description ? `, ${p.description}` : ''}).`, name);
       }
     }
+    for (const rule of ruleChecks) {
+      // Left-out values (undefined) do not count as given.
+      const broken = rule(Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)));
+      if (broken !== undefined) throw new ParameterError(`${operation}: the parameters${broken}.`);
+    }
     if (defaults.length === 0) return given;
     const filled = { ...given };
     for (const [name, v] of defaults) if (filled[name] === undefined) filled[name] = v;
@@ -60,10 +66,20 @@ export function compileParamValidator(operation: string, params: Record<string, 
   };
 }
 
+/** A parameter's own keywords, then the JSON Schema its `schema` adds (a query language, a union). */
+function compileParam(p: ParamSpec, schemas: Record<string, JsonSchema>): Check {
+  const own = compileCheck(p as unknown as JsonSchema, schemas, p.in === 'path');
+  if (!p.schema) return own;
+  const extra = compileCheck(p.schema, schemas);
+  return (v) => own(v) ?? extra(v);
+}
+
 /**
  * A check for one value against a (small) JSON Schema: type, enum, const, numeric and
- * length limits, pattern, items, properties, required, additionalProperties, anyOf/oneOf
- * and `#/schemas/X` references. Messages read "<where> must be <what>, got <value>".
+ * length limits, pattern, items, properties, required, additionalProperties, allOf,
+ * if/then/else, not, anyOf/oneOf and `#/schemas/X` references. Messages read "<where> must
+ * be <what>, got <value>"; a schema's `errorMessage` replaces the message of anything
+ * failing inside it, with `{key}` filled from the value (the rule a caller broke, in words).
  */
 function compileCheck(raw: JsonSchema, schemas: Record<string, JsonSchema>, pathSegment = false, depth = 0): Check {
   const s = resolveSchema(raw, schemas);
@@ -137,6 +153,18 @@ function compileCheck(raw: JsonSchema, schemas: Record<string, JsonSchema>, path
       return undefined;
     });
   }
+  // Rules before alternatives: a rule's own message says more than "matches none of the forms".
+  if (Array.isArray(s.allOf)) for (const part of s.allOf) checks.push(compileCheck(part as JsonSchema, schemas, false, depth + 1));
+  if (isSchema(s.if) && (isSchema(s.then) || isSchema(s.else))) {
+    const condition = compileCheck(s.if, schemas, false, depth + 1);
+    const then = isSchema(s.then) ? compileCheck(s.then, schemas, false, depth + 1) : undefined;
+    const otherwise = isSchema(s.else) ? compileCheck(s.else, schemas, false, depth + 1) : undefined;
+    checks.push((v) => (condition(v) === undefined ? then?.(v) : otherwise?.(v)));
+  }
+  if (isSchema(s.not)) {
+    const negated = compileCheck(s.not, schemas, false, depth + 1);
+    checks.push((v) => (negated(v) === undefined ? ` must not be ${describe(v)}` : undefined));
+  }
   for (const key of ['anyOf', 'oneOf'] as const) {
     const options = s[key];
     if (!Array.isArray(options)) continue;
@@ -147,14 +175,32 @@ function compileCheck(raw: JsonSchema, schemas: Record<string, JsonSchema>, path
       return failures.find((f) => f !== undefined && !f.startsWith(' must be ')) ?? ` matches none of the allowed forms (${failures.join(';')})`;
     });
   }
-  if (checks.length === 1) return checks[0]!;
-  return (v) => {
-    for (const check of checks) {
-      const e = check(v);
-      if (e !== undefined) return e;
-    }
-    return undefined;
-  };
+  const all: Check =
+    checks.length === 1
+      ? checks[0]!
+      : (v) => {
+          for (const check of checks) {
+            const e = check(v);
+            if (e !== undefined) return e;
+          }
+          return undefined;
+        };
+  const message = s.errorMessage;
+  if (typeof message !== 'string') return all;
+  return (v) => (all(v) === undefined ? undefined : ` ${fillMessage(message, v)}`);
+}
+
+function isSchema(v: unknown): v is JsonSchema {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** `{operator}` in an errorMessage becomes the value's own `operator`, as JSON and cut short. */
+function fillMessage(message: string, v: unknown): string {
+  return message.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, key: string) => {
+    if (!isSchema(v) || !Object.hasOwn(v, key)) return whole;
+    const text = JSON.stringify(v[key]) ?? String(v[key]);
+    return text.length > 60 ? `${text.slice(0, 60)}...` : text;
+  });
 }
 
 function isType(v: unknown, t: string): boolean {

@@ -1,6 +1,7 @@
 import {
   AuthenticationError,
   ConflictError,
+  UnprocessableError,
   HttpError,
   NotFoundError,
   PermissionError,
@@ -22,6 +23,11 @@ export interface ErrorContext {
   credential: string | undefined;
   /** Path parameters of the call, to say what was not found. */
   target: string | undefined;
+  /**
+   * What the manifest says to do when this kind of request fails (a scroll that is already
+   * open or expired): replaces the generic advice of a 4xx that is not about credentials.
+   */
+  advice?: string | undefined;
 }
 
 /** Compiled once per manifest: turns a non-2xx answer into the fitting typed error. */
@@ -94,6 +100,7 @@ function classOfStatus(status: number): ErrorClass | undefined {
   if (status === 403) return 'permission';
   if (status === 404 || status === 410) return 'not_found';
   if (status === 409) return 'conflict';
+  if (status === 422) return 'unprocessable';
   if (status === 429) return 'rate_limit';
   if (status >= 500) return 'server_error';
   return 'client_error';
@@ -158,6 +165,12 @@ export function compileErrorFactory(spec: ErrorSpec, rateLimit: RateLimitReader)
         extra,
       );
     }
+    // The manifest knows better than "check the parameters" for this request (e.g. a scroll).
+    if (ctx.advice && (kind === 'not_found' || kind === 'client_error' || kind === 'unprocessable')) {
+      const message = `${where}: the API refused the request (${api}). ${ctx.advice}`;
+      if (kind === 'not_found') return new NotFoundError('NOT_FOUND', message, extra);
+      return kind === 'unprocessable' ? new UnprocessableError('UNPROCESSABLE', message, extra) : new HttpError('HTTP_ERROR', message, extra);
+    }
     switch (kind) {
       case 'authentication':
         return new AuthenticationError('UNAUTHORIZED', `${where}: the API rejected ${credential} (${api}). Check that it is valid, complete and not revoked.`, extra);
@@ -175,7 +188,14 @@ export function compileErrorFactory(spec: ErrorSpec, rateLimit: RateLimitReader)
         return new NotFoundError('NOT_FOUND', message, extra);
       }
       case 'conflict':
-        return new ConflictError('CONFLICT', `${where}: the request conflicts with the record's current state (${api}). Read the record again, then decide.`, extra);
+        return new ConflictError(
+          'CONFLICT',
+          `${where}: the request conflicts with data the API holds (${api}). ` +
+            (ctx.method === 'GET' ? 'Read the record again, then decide.' : 'A record matching these details may exist already: find it and update it, or change the values that must be unique.'),
+          extra,
+        );
+      case 'unprocessable':
+        return new UnprocessableError('UNPROCESSABLE', `${where}: the API will not apply this (${api}). Fix the fields it names and send again.`, extra);
       case 'rate_limit': {
         const now = Date.now();
         const wait = retryAfterMs(headers, now);

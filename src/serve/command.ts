@@ -31,7 +31,9 @@ export const serveCommand: HostCommand = {
     'Routes (/api/v1 needs the API key; /openapi.json describes them all):\n' +
     `${routeHelp()}\n` +
     '  With "check": true, creating or patching an instance first makes one cheap call upstream with its\n' +
-    '  credentials (GET .../definitions shows which); if that fails, nothing is stored.',
+    '  credentials (GET .../definitions shows which); if that fails, nothing is stored.\n' +
+    '  Instances only read unless they have "scope": "read_write" (at creation, or by PATCH): a write (POST, PUT,\n' +
+    '  PATCH, DELETE that is not a search) on a "read" instance answers 403 WRITE_NOT_ALLOWED and sends nothing.',
   options: {
     port: { type: 'string' },
     host: { type: 'string' },

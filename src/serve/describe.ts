@@ -1,4 +1,5 @@
 import { neededCredentials } from '../auth/choose.js';
+import { accessOf } from '../manifest/access.js';
 import { pagingParams } from '../manifest/paging.js';
 import type { Manifest, ParamSpec } from '../manifest/types.js';
 import { DEFAULT_MAX_STRING } from '../request/params.js';
@@ -55,6 +56,8 @@ export function describeDefinition(id: string, m: Manifest) {
           entity,
           action,
           ...(a.description ? { description: a.description } : {}),
+          // A write runs only on an instance of scope read_write.
+          access: accessOf(a),
           list: a.records !== undefined,
           params: Object.entries(a.params).map(([name, p]): ParamDescription => ({
             name,

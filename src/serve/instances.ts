@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { chooseAuth } from '../auth/choose.js';
 import { serverVariables } from '../config.js';
 import { ConfigurationError, ParameterError } from '../errors.js';
+import { accessOf } from '../manifest/access.js';
 import type { Manifest } from '../manifest/types.js';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../runtime.js';
-import { NotFound } from './api-error.js';
+import { ApiError, NotFound } from './api-error.js';
 import { checkCall, checkNotPossible, verifyCredentials } from './check.js';
 import { decrypt, encrypt } from './secrets.js';
-import type { InstanceStore, StoredInstance } from './store.js';
+import type { InstanceStore, Scope, StoredInstance } from './store.js';
 
 export { NotFound };
 
@@ -19,6 +20,8 @@ export interface PublicInstance {
   created_at: string;
   /** The connector's configuration (server variables such as a subdomain); not secret. */
   config?: Record<string, string>;
+  /** `read`: only operations that read run; `read_write`: every operation. */
+  scope: Scope;
   /** Set when this request checked the credentials upstream (`check: true`) and they worked. */
   checked?: true;
 }
@@ -28,12 +31,15 @@ export interface CreateInput {
   auth_config: Record<string, unknown>;
   name: string;
   config?: Record<string, unknown>;
+  /** Default `read`. */
+  scope?: Scope;
   check?: boolean;
 }
 
 export interface UpdateInput {
   auth_config?: Record<string, unknown>;
   name?: string;
+  scope?: Scope;
   check?: boolean;
 }
 
@@ -65,6 +71,8 @@ export class Instances {
       created_at: new Date().toISOString(),
       sealed_auth: this.#seal(id, auth),
       config: Object.keys(config).length ? JSON.stringify(config) : null,
+      // Safe by default: writing upstream is asked for, never assumed.
+      scope: input.scope ?? 'read',
     };
     this.store.insert(instance);
     return checked(visible(instance), input.check);
@@ -80,7 +88,12 @@ export class Instances {
     const manifest = this.definitions.get(stored.connector_definition_id)!;
     const auth = patch.auth_config === undefined ? undefined : checkAuthConfig(manifest, patch.auth_config);
     if (patch.check) await this.#verify(manifest, auth ?? this.#open(stored), configOf(stored));
-    const change = { ...(patch.name !== undefined ? { name: patch.name } : {}), ...(auth ? { sealed_auth: this.#seal(id, auth) } : {}) };
+    const change = {
+      ...(patch.name !== undefined ? { name: patch.name } : {}),
+      ...(auth ? { sealed_auth: this.#seal(id, auth) } : {}),
+      // Read at every call: the next call has the new scope, no runtime to rebuild.
+      ...(patch.scope !== undefined ? { scope: patch.scope } : {}),
+    };
     // Deleted meanwhile (during the check): nothing to update.
     if (!this.store.update(id, change)) throw new NotFound(`no connector instance ${JSON.stringify(id)}.`);
     if (auth) await this.#closeRuntime(id);
@@ -98,6 +111,24 @@ export class Instances {
   async delete(id: string): Promise<void> {
     if (!this.store.delete(id)) throw new NotFound(`no connector instance ${JSON.stringify(id)}.`);
     await this.#closeRuntime(id);
+  }
+
+  /**
+   * Refuses a write on a `read` instance before anything is sent. An unknown entity or
+   * action passes: the runtime names the valid ones.
+   */
+  assertAllowed(id: string, entity: string, action: string): void {
+    const stored = this.#stored(id);
+    if (stored.scope === 'read_write') return;
+    const entities = this.definitions.get(stored.connector_definition_id)!.entities;
+    const spec = Object.hasOwn(entities, entity) && Object.hasOwn(entities[entity]!.actions, action) ? entities[entity]!.actions[action]! : undefined;
+    if (!spec || accessOf(spec) === 'read') return;
+    throw new ApiError(
+      403,
+      'WRITE_NOT_ALLOWED',
+      `${entity}.${action} writes (${spec.method} ${spec.path}), and instance ${id} has scope "read": it runs only operations that read. Nothing was sent. ` +
+        `To allow writes, PATCH /api/v1/connectors/instances/${id} with {"scope": "read_write"}, or create an instance with "scope": "read_write".`,
+    );
   }
 
   /** The instance's runtime, created once and shared by concurrent calls. */
@@ -155,7 +186,7 @@ export class Instances {
 }
 
 function visible(i: Omit<StoredInstance, 'sealed_auth'>): PublicInstance {
-  const out: PublicInstance = { id: i.id, name: i.name, connector_definition_id: i.connector_definition_id, created_at: i.created_at };
+  const out: PublicInstance = { id: i.id, name: i.name, connector_definition_id: i.connector_definition_id, created_at: i.created_at, scope: i.scope };
   if (i.config) out.config = JSON.parse(i.config) as Record<string, string>;
   return out;
 }

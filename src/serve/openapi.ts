@@ -1,6 +1,7 @@
 import { MAX_CREDENTIAL_LENGTH, MIN_SECRET_LENGTH, neededCredentials } from '../auth/choose.js';
 import { DEFAULT_VARIABLE_PATTERN } from '../config.js';
 import { pagingParams } from '../manifest/paging.js';
+import { accessOf } from '../manifest/access.js';
 import { retarget } from '../manifest/render-type.js';
 import type { Manifest, ParamSpec } from '../manifest/types.js';
 import { checkCall } from './check.js';
@@ -45,7 +46,7 @@ export function openApiDocument(definitions: ReadonlyMap<string, Manifest>): Sch
   // The bodies whose shape depends on the connector: one alternative per loaded definition (none fits when none is loaded).
   const either = (list: Schema[], word: 'oneOf' | 'anyOf'): Schema => (list.length === 0 ? { not: {} } : list.length === 1 ? list[0]! : { [word]: list });
   const updateBody = bodySchema(bodyOf('updateInstance'), { auth_config: either(defs.map((d) => ref(d.auth)), 'anyOf') });
-  updateBody.anyOf = [{ required: ['auth_config'] }, { required: ['name'] }];
+  updateBody.anyOf = [{ required: ['auth_config'] }, { required: ['name'] }, { required: ['scope'] }];
 
   const bodies: Partial<Record<RouteId, Schema>> = {
     // connector_definition_id differs in each: at most one alternative fits a body.
@@ -129,7 +130,8 @@ const RESPONSES: Record<RouteId, Record<string, Schema>> = {
   deleteInstance: { '204': { description: 'Deleted.' } },
   execute: {
     '200': json("The operation's result.", ref('ExecuteResult')),
-    '400': error('Invalid body or params (INVALID_PARAMETERS, with param), or the upstream refused the values (400/422).'),
+    '400': error('Invalid body, params or fields (INVALID_PARAMETERS, with param), or the upstream refused the values (400/422).'),
+    '403': error('The operation writes and the instance has scope "read" (WRITE_NOT_ALLOWED); nothing was sent. PATCH the instance with {"scope": "read_write"} to allow writes.'),
     '404': error('No such instance, entity (UNKNOWN_ENTITY), action (UNKNOWN_ACTION) or upstream record (NOT_FOUND).'),
     '429': error('The upstream rate limit outlasted the retries; Retry-After says when to come back.'),
     '502': error("The upstream failed, or refused the instance's credentials (UPSTREAM_UNAUTHORIZED, UPSTREAM_FORBIDDEN)."),
@@ -149,7 +151,9 @@ function checkFailures(): Record<string, Schema> {
 /** A route's body as the router reads it (exactly these fields), with more precise schemas for some. */
 function bodySchema(spec: BodySpec, precise: Record<string, Schema> = {}, required: string[] = []): Schema {
   const properties: Record<string, Schema> = {};
-  for (const [name, field] of Object.entries(spec.fields)) properties[name] = { description: field.description, ...(precise[name] ?? FIELD_TYPES[field.type]) };
+  for (const [name, field] of Object.entries(spec.fields)) {
+    properties[name] = { description: field.description, ...(precise[name] ?? { ...FIELD_TYPES[field.type], ...(field.enum ? { enum: [...field.enum] } : {}) }) };
+  }
   const all = [...new Set([...spec.required, ...required])];
   return { type: 'object', properties, ...(all.length ? { required: all } : {}), additionalProperties: false };
 }
@@ -158,6 +162,7 @@ const FIELD_TYPES: Record<FieldType, Schema> = {
   string: { type: 'string', minLength: 1 },
   object: { type: 'object' },
   boolean: { type: 'boolean' },
+  strings: { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 },
 };
 
 function definitionSchemas(id: string, m: Manifest, schemas: Record<string, Schema>, unique: (wanted: string) => string): DefinitionSchemas {
@@ -235,7 +240,10 @@ function definitionSchemas(id: string, m: Manifest, schemas: Record<string, Sche
       schemas[name] = {
         ...bodySchema(bodyOf('execute'), { entity: { const: entity }, action: { const: action }, params }, required.length ? ['params'] : []),
         title: `${e.title ?? entity}: ${action}`,
-        description: `${sentence(a.description ?? `${a.method} ${a.path}`)} ${a.records ? 'Answers one page: { data: [...], meta: { next_page } }.' : 'Answers { data: {...} }.'}`,
+        description:
+          `${sentence(a.description ?? `${a.method} ${a.path}`)} ${a.records ? 'Answers one page: { data: [...], meta: { next_page } }.' : 'Answers { data: {...} }.'}` +
+          (accessOf(a) === 'write' ? ' A write: the instance needs scope "read_write".' : ''),
+        'x-access': accessOf(a),
       };
       operations.push(ref(name));
     }
@@ -253,6 +261,7 @@ function paramSchema(p: ParamSpec, componentOf: (name: string) => string, cursor
   if (pageSize && !description) description = 'The page size.';
   const out: Schema = { type: p.type, ...(description ? { description } : {}), ...paramLimits(p) };
   for (const k of ['items', 'properties', 'additionalProperties'] as const) if (p[k] !== undefined) out[k] = retarget(p[k], componentOf);
+  if (p.schema) Object.assign(out, retarget(p.schema, componentOf));
   return out;
 }
 
@@ -277,7 +286,7 @@ function referencedSchemas(m: Manifest): string[] {
       } else visit(v);
     }
   };
-  for (const e of Object.values(m.entities)) for (const a of Object.values(e.actions)) for (const p of Object.values(a.params)) visit([p.items, p.properties, p.additionalProperties]);
+  for (const e of Object.values(m.entities)) for (const a of Object.values(e.actions)) for (const p of Object.values(a.params)) visit([p.items, p.properties, p.additionalProperties, p.schema]);
   return [...found];
 }
 
@@ -318,12 +327,13 @@ const FIXED_SCHEMAS: Record<string, Schema> = {
   Health: { type: 'object', required: ['status'], properties: { status: { enum: ['ok', 'unavailable'] }, reason: { type: 'string' } } },
   Instance: {
     type: 'object',
-    required: ['id', 'name', 'connector_definition_id', 'created_at'],
+    required: ['id', 'name', 'connector_definition_id', 'created_at', 'scope'],
     properties: {
       id: { type: 'string' },
       name: { type: 'string' },
       connector_definition_id: { type: 'string' },
       created_at: { type: 'string', format: 'date-time' },
+      scope: { enum: ['read', 'read_write'], description: '"read": only operations that read run; "read_write": every operation.' },
       config: { type: 'object', additionalProperties: { type: 'string' }, description: "The connector's configuration (not secret)." },
       checked: { const: true, description: 'Only in the answer to a create or update with check: true; the credentials worked.' },
     },
@@ -349,8 +359,15 @@ const FIXED_SCHEMAS: Record<string, Schema> = {
         type: 'array',
         items: {
           type: 'object',
-          required: ['entity', 'action', 'list', 'params'],
-          properties: { entity: { type: 'string' }, action: { type: 'string' }, description: { type: 'string' }, list: { type: 'boolean' }, params: { type: 'array', items: PARAM_FIELDS } },
+          required: ['entity', 'action', 'access', 'list', 'params'],
+          properties: {
+            entity: { type: 'string' },
+            action: { type: 'string' },
+            description: { type: 'string' },
+            access: { enum: ['read', 'write'], description: 'A write runs only on an instance of scope "read_write".' },
+            list: { type: 'boolean' },
+            params: { type: 'array', items: PARAM_FIELDS },
+          },
           additionalProperties: false,
         },
       },

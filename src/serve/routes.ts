@@ -5,12 +5,12 @@
  */
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
-/** What a body field must be; `string` means a non-empty one. */
-export type FieldType = 'string' | 'object' | 'boolean';
+/** What a body field must be; `string` means a non-empty one, `strings` a non-empty list of them. */
+export type FieldType = 'string' | 'object' | 'boolean' | 'strings';
 
 /** The JSON object a route takes: exactly these fields, the required ones present. */
 export interface BodySpec {
-  fields: Record<string, { type: FieldType; description: string }>;
+  fields: Record<string, { type: FieldType; description: string; enum?: readonly string[] }>;
   required: readonly string[];
 }
 
@@ -32,6 +32,13 @@ const CHECK = {
     'true: first make one cheap call upstream with these credentials (the first list of the connector that needs no parameter, at its smallest page size); if it fails, nothing is stored.',
 } as const;
 
+const SCOPE = {
+  type: 'string',
+  enum: ['read', 'read_write'],
+  description:
+    '"read" (the default): the instance runs only operations that read (GET, and searches declared idempotent); a write answers 403 WRITE_NOT_ALLOWED. "read_write": every operation.',
+} as const;
+
 export const ROUTES = [
   { id: 'health', method: 'GET', path: '/healthz', public: true, summary: 'whether the server and its database can serve: 200 {"status":"ok"}, else 503' },
   { id: 'openapi', method: 'GET', path: '/openapi.json', public: true, summary: "this API as OpenAPI 3.1, with every loaded connector's operations and their parameters" },
@@ -46,13 +53,14 @@ export const ROUTES = [
     id: 'createInstance',
     method: 'POST',
     path: '/api/v1/connectors/instances',
-    summary: 'create an instance: {connector_definition_id, auth_config, name, config?, check?}; 201',
+    summary: 'create an instance: {connector_definition_id, auth_config, name, config?, scope?, check?}; 201 (scope "read" unless "read_write" is asked)',
     body: {
       fields: {
         connector_definition_id: { type: 'string', description: 'The id of a loaded connector definition (GET /api/v1/connectors/definitions).' },
         auth_config: { type: 'object', description: "The connector's credentials, enough for one of its auth methods. Sealed at rest; never returned." },
         name: { type: 'string', description: 'A name for people.' },
         config: { type: 'object', description: "The connector's configuration (its server variables, e.g. a subdomain); not secret." },
+        scope: SCOPE,
         check: CHECK,
       },
       required: ['connector_definition_id', 'auth_config', 'name'],
@@ -63,11 +71,12 @@ export const ROUTES = [
     id: 'updateInstance',
     method: 'PATCH',
     path: '/api/v1/connectors/instances/{id}',
-    summary: 'rotate its credentials and/or rename it: {auth_config?, name?, check?}',
+    summary: 'rotate its credentials, rename it and/or change its scope: {auth_config?, name?, scope?, check?}',
     body: {
       fields: {
         auth_config: { type: 'object', description: 'New credentials, checked and sealed as on creation; they replace the stored ones.' },
         name: { type: 'string', description: 'A new name.' },
+        scope: SCOPE,
         check: CHECK,
       },
       required: [],
@@ -78,12 +87,16 @@ export const ROUTES = [
     id: 'execute',
     method: 'POST',
     path: '/api/v1/connectors/instances/{id}/execute',
-    summary: 'run one operation: {entity, action, params?} -> {data, meta}',
+    summary: 'run one operation: {entity, action, params?, fields?} -> {data, meta}; a write needs scope "read_write" (else 403)',
     body: {
       fields: {
         entity: { type: 'string', description: "An entity of the instance's connector." },
         action: { type: 'string', description: 'An action of that entity.' },
         params: { type: 'object', description: "The action's parameters." },
+        fields: {
+          type: 'strings',
+          description: 'Keep only these fields of each record, as dotted paths (e.g. "custom_attributes.plan"), nesting kept; ["*"] or no fields: whole records. A field the record schema does not declare is a 400 before anything is sent.',
+        },
       },
       required: ['entity', 'action'],
     },

@@ -117,8 +117,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     updateInstance: async ({ req, params }) => {
       instances.get(params.id!);
       const patch = (await readJson(req, bodyOf('updateInstance'))) as UpdateInput;
-      if (patch.auth_config === undefined && patch.name === undefined) {
-        throw new ApiError(400, 'INVALID_BODY', 'nothing to change: send "auth_config" (new credentials), "name", or both.');
+      if (patch.auth_config === undefined && patch.name === undefined && patch.scope === undefined) {
+        throw new ApiError(400, 'INVALID_BODY', 'nothing to change: send "auth_config" (new credentials), "name" and/or "scope".');
       }
       return { status: 200, body: await instances.update(params.id!, patch) };
     },
@@ -129,9 +129,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     execute: async ({ req, params }) => {
       const id = params.id!;
       instances.get(id);
-      const body = (await readJson(req, bodyOf('execute'))) as { entity: string; action: string; params?: Record<string, unknown> };
+      const body = (await readJson(req, bodyOf('execute'))) as { entity: string; action: string; params?: Record<string, unknown>; fields?: string[] };
+      instances.assertAllowed(id, body.entity, body.action);
       const runtime = await instances.runtime(id);
-      return { status: 200, body: await runtime.execute({ entity: body.entity, action: body.action, params: body.params }) };
+      return { status: 200, body: await runtime.execute({ entity: body.entity, action: body.action, params: body.params, fields: body.fields }) };
     },
   };
 
@@ -246,8 +247,10 @@ async function readJson(req: IncomingMessage, { fields, required }: BodySpec): P
     throw new ApiError(400, 'INVALID_BODY', `unknown field${unknown.length > 1 ? 's' : ''} ${named}; the body takes: ${Object.keys(fields).join(', ')}.`);
   }
   for (const [k, v] of Object.entries(body)) {
-    const check = FIELD_CHECKS[fields[k]!.type];
+    const field = fields[k]!;
+    const check = FIELD_CHECKS[field.type];
     if (!check.test(v)) throw new ApiError(400, 'INVALID_BODY', `"${k}" must be ${check.expected}.`);
+    if (field.enum && !field.enum.includes(v as string)) throw new ApiError(400, 'INVALID_BODY', `"${k}" must be one of ${field.enum.map((e) => JSON.stringify(e)).join(', ')}.`);
   }
   for (const k of required) if (body[k] === undefined) throw new ApiError(400, 'INVALID_BODY', `missing field "${k}".`);
   return body;
@@ -257,6 +260,7 @@ const FIELD_CHECKS: Record<FieldType, { test: (v: unknown) => boolean; expected:
   string: { test: (v) => typeof v === 'string' && v !== '', expected: 'a non-empty string' },
   object: { test: (v) => v !== null && typeof v === 'object' && !Array.isArray(v), expected: 'a JSON object' },
   boolean: { test: (v) => typeof v === 'boolean', expected: 'true or false' },
+  strings: { test: (v) => Array.isArray(v) && v.length > 0 && v.every((s) => typeof s === 'string' && s !== ''), expected: 'a non-empty list of non-empty strings' },
 };
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -40,6 +40,8 @@ const MIGRATIONS: string[] = [
    CREATE TABLE settings (key TEXT PRIMARY KEY, value BLOB NOT NULL);`,
   `CREATE INDEX instances_by_created ON instances (created_at, id);`,
   `ALTER TABLE instances ADD COLUMN config TEXT;`,
+  // Instances made before scopes existed become read-only: a write needs an operator's explicit yes.
+  `ALTER TABLE instances ADD COLUMN scope TEXT NOT NULL DEFAULT 'read' CHECK (scope IN ('read', 'read_write'));`,
 ];
 
 /**
@@ -78,11 +80,13 @@ export function openSqliteStore(path: string): InstanceStore {
     if (err instanceof ConfigurationError) throw err;
     throw new ConfigurationError(`the database ${path} cannot be used (${(err as Error).message}); restore it from a backup or start with a new --db.`);
   }
-  const insert = db.prepare('INSERT INTO instances (id, name, connector_definition_id, created_at, sealed_auth, config) VALUES (@id, @name, @connector_definition_id, @created_at, @sealed_auth, @config)');
-  const list = db.prepare('SELECT id, name, connector_definition_id, created_at, config FROM instances ORDER BY created_at, id');
-  const get = db.prepare('SELECT id, name, connector_definition_id, created_at, sealed_auth, config FROM instances WHERE id = ?');
+  const insert = db.prepare(
+    'INSERT INTO instances (id, name, connector_definition_id, created_at, sealed_auth, config, scope) VALUES (@id, @name, @connector_definition_id, @created_at, @sealed_auth, @config, @scope)',
+  );
+  const list = db.prepare('SELECT id, name, connector_definition_id, created_at, config, scope FROM instances ORDER BY created_at, id');
+  const get = db.prepare('SELECT id, name, connector_definition_id, created_at, sealed_auth, config, scope FROM instances WHERE id = ?');
   // One statement for any patch: a field left out (null) keeps its stored value.
-  const update = db.prepare('UPDATE instances SET name = coalesce(@name, name), sealed_auth = coalesce(@sealed_auth, sealed_auth) WHERE id = @id');
+  const update = db.prepare('UPDATE instances SET name = coalesce(@name, name), sealed_auth = coalesce(@sealed_auth, sealed_auth), scope = coalesce(@scope, scope) WHERE id = @id');
   const remove = db.prepare('DELETE FROM instances WHERE id = ?');
   const getSetting = db.prepare('SELECT value FROM settings WHERE key = ?');
   const setSetting = db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
@@ -94,7 +98,7 @@ export function openSqliteStore(path: string): InstanceStore {
     insert: (i) => void insert.run(i),
     list: () => list.all() as Omit<StoredInstance, 'sealed_auth'>[],
     get: (id) => get.get(id) as StoredInstance | undefined,
-    update: (id, change) => update.run({ id, name: change.name ?? null, sealed_auth: change.sealed_auth ?? null }).changes > 0,
+    update: (id, change) => update.run({ id, name: change.name ?? null, sealed_auth: change.sealed_auth ?? null, scope: change.scope ?? null }).changes > 0,
     delete: (id) => remove.run(id).changes > 0,
     getSetting: (key) => (getSetting.get(key) as { value: Buffer } | undefined)?.value,
     setSetting: (key, value) => void setSetting.run(key, value),

@@ -1,3 +1,10 @@
+/**
+ * What an instance may do upstream: `read` (the default) runs only the operations that read
+ * (see manifest/access.ts); `read_write` runs every operation.
+ */
+export type Scope = 'read' | 'read_write';
+export const SCOPES: readonly Scope[] = ['read', 'read_write'];
+
 /** A connector instance as stored: its credentials stay sealed. */
 export interface StoredInstance {
   id: string;
@@ -8,6 +15,7 @@ export interface StoredInstance {
   sealed_auth: Buffer;
   /** JSON of the connector configuration (server variables), or null. */
   config: string | null;
+  scope: Scope;
 }
 
 /**
@@ -18,8 +26,8 @@ export interface InstanceStore {
   insert(instance: StoredInstance): void;
   list(): Omit<StoredInstance, 'sealed_auth'>[];
   get(id: string): StoredInstance | undefined;
-  /** Changes what is given of an instance's name and sealed credentials; true if it existed. */
-  update(id: string, change: { name?: string; sealed_auth?: Buffer }): boolean;
+  /** Changes what is given of an instance's name, sealed credentials and scope; true if it existed. */
+  update(id: string, change: { name?: string; sealed_auth?: Buffer; scope?: Scope }): boolean;
   /** True if it existed. */
   delete(id: string): boolean;
   /** A small key-value table for the server's own state (key check, API key digest). */

@@ -1,0 +1,18 @@
+import { resolveSchema } from '../manifest/resolve-schema.js';
+import type { JsonSchema } from '../manifest/types.js';
+
+/**
+ * A schema with the manifest's `#/schemas/...` references written out, and its `x-` keywords
+ * (manifest-only: x-from, x-coerce) dropped: MCP clients get one self-contained schema.
+ */
+export function inlineRefs(node: unknown, schemas: Record<string, JsonSchema>, depth = 0): unknown {
+  if (Array.isArray(node)) return node.map((n) => inlineRefs(n, schemas, depth));
+  if (node === null || typeof node !== 'object') return node;
+  const s = node as JsonSchema;
+  // Recursive schemas stop being written out after a few levels: deeper values are free-form.
+  if (depth > 8) return {};
+  const resolved = typeof s.$ref === 'string' ? resolveSchema(s, schemas) : s;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(resolved)) if (!k.startsWith('x-')) out[k] = inlineRefs(v, schemas, depth + (resolved === s ? 0 : 1));
+  return out;
+}
