@@ -67,14 +67,6 @@ export interface IntercomClient extends ClientBase<T.Operations> {
     /** Every record of `tags.list`, page after page; `break` stops the requests. */
     paginate(params?: T.TagsListParams, options?: RequestOptions): AsyncGenerator<T.Operations['tags']['list']['record'], void, undefined>;
   };
-  notes: {
-    /** Add a note to a contact, written by an admin (the token's admin when admin_id is left out). */
-    create(params: T.NotesCreateParams, options?: RequestOptions): Promise<T.NotesCreateResult>;
-  };
-  internal_articles: {
-    /** Create an internal article (visible to teammates only) in the knowledge hub. */
-    create(params: T.InternalArticlesCreateParams, options?: RequestOptions): Promise<T.InternalArticlesCreateResult>;
-  };
   segments: {
     /** Returns a list of all segments in the workspace */
     list(params?: T.SegmentsListParams, options?: RequestOptions): Promise<T.SegmentsListResult>;
@@ -82,6 +74,14 @@ export interface IntercomClient extends ClientBase<T.Operations> {
     get(params: T.SegmentsGetParams, options?: RequestOptions): Promise<T.SegmentsGetResult>;
     /** Every record of `segments.list`, page after page; `break` stops the requests. */
     paginate(params?: T.SegmentsListParams, options?: RequestOptions): AsyncGenerator<T.Operations['segments']['list']['record'], void, undefined>;
+  };
+  notes: {
+    /** Add a note to a contact, written by an admin (the token's admin when admin_id is left out). */
+    create(params: T.NotesCreateParams, options?: RequestOptions): Promise<T.NotesCreateResult>;
+  };
+  internal_articles: {
+    /** Create an internal article (visible to teammates only) in the knowledge hub. */
+    create(params: T.InternalArticlesCreateParams, options?: RequestOptions): Promise<T.InternalArticlesCreateResult>;
   };
 }
 

@@ -680,6 +680,24 @@ export interface TagsCreateParams {
   name: string;
 }
 /**
+ * Parameters of segments.list.
+ */
+export interface SegmentsListParams {
+  /**
+   * Include count of contacts in each segment
+   */
+  include_count?: boolean;
+}
+/**
+ * Parameters of segments.get.
+ */
+export interface SegmentsGetParams {
+  /**
+   * Segment ID
+   */
+  id: string;
+}
+/**
  * Parameters of notes.create.
  */
 export interface NotesCreateParams {
@@ -716,24 +734,6 @@ export interface InternalArticlesCreateParams {
    * The id of the admin shown as its author
    */
   author_id: number;
-}
-/**
- * Parameters of segments.list.
- */
-export interface SegmentsListParams {
-  /**
-   * Include count of contacts in each segment
-   */
-  include_count?: boolean;
-}
-/**
- * Parameters of segments.get.
- */
-export interface SegmentsGetParams {
-  /**
-   * Segment ID
-   */
-  id: string;
 }
 
 /** What `contacts.list` returns. */
@@ -780,14 +780,14 @@ export type TagsListResult = ListResult<Tag>;
 export type TagsGetResult = GetResult<Tag>;
 /** What `tags.create` returns. */
 export type TagsCreateResult = GetResult<Tag>;
-/** What `notes.create` returns. */
-export type NotesCreateResult = GetResult<Note>;
-/** What `internal_articles.create` returns. */
-export type InternalArticlesCreateResult = GetResult<InternalArticle>;
 /** What `segments.list` returns. */
 export type SegmentsListResult = ListResult<Segment>;
 /** What `segments.get` returns. */
 export type SegmentsGetResult = GetResult<Segment>;
+/** What `notes.create` returns. */
+export type NotesCreateResult = GetResult<Note>;
+/** What `internal_articles.create` returns. */
+export type InternalArticlesCreateResult = GetResult<InternalArticle>;
 
 /** Every operation of the intercom connector, keyed by entity and action. */
 export type Operations = {
@@ -822,14 +822,14 @@ export type Operations = {
     get: { params: TagsGetParams; record: Tag; result: TagsGetResult };
     create: { params: TagsCreateParams; record: Tag; result: TagsCreateResult };
   };
+  segments: {
+    list: { params: SegmentsListParams; record: Segment; result: SegmentsListResult };
+    get: { params: SegmentsGetParams; record: Segment; result: SegmentsGetResult };
+  };
   notes: {
     create: { params: NotesCreateParams; record: Note; result: NotesCreateResult };
   };
   internal_articles: {
     create: { params: InternalArticlesCreateParams; record: InternalArticle; result: InternalArticlesCreateResult };
-  };
-  segments: {
-    list: { params: SegmentsListParams; record: Segment; result: SegmentsListResult };
-    get: { params: SegmentsGetParams; record: Segment; result: SegmentsGetResult };
   };
 };

@@ -80,7 +80,7 @@ describe('command line edges', () => {
     assert.equal(list.code, 0, list.stderr);
     const parsed = JSON.parse(list.stdout);
     assert.equal(parsed.connector, 'intercom');
-    assert.deepEqual(parsed.entities.find((e: { entity: string }) => e.entity === 'contacts').actions.map((a: { action: string }) => a.action), ['list', 'get']);
+    assert.deepEqual(parsed.entities.find((e: { entity: string }) => e.entity === 'contacts').actions.map((a: { action: string }) => a.action), ['list', 'get', 'search', 'create', 'update']);
 
     const described = await cli(['describe', 'contacts.list', '--format', 'json']);
     const d = JSON.parse(described.stdout);
@@ -219,7 +219,7 @@ describe('command line edges', () => {
     };
     assert.deepEqual(await complete(['intercom-connector', 'ex']), ['execute']);
     assert.deepEqual(await complete(['intercom-connector', 'execute', 'co']), ['companies', 'contacts', 'conversations']);
-    assert.deepEqual(await complete(['intercom-connector', 'execute', '--base-url', 'http', ':', '//x', 'contacts', '']), ['get', 'list']);
+    assert.deepEqual(await complete(['intercom-connector', 'execute', '--base-url', 'http', ':', '//x', 'contacts', '']), ['create', 'get', 'list', 'search', 'update']);
     assert.deepEqual(await complete(['intercom-connector', 'execute', 'contacts', 'list', '-p', 'per']), ['per_page=']);
     assert.deepEqual(await complete(['intercom-connector', 'execute', 'contacts', 'list', '--form']), ['--format']);
     assert.deepEqual(await complete(['intercom-connector', 'execute', 'contacts', 'list', '--format', 'j']), ['json', 'jsonl']);

@@ -41,7 +41,7 @@ describe('intercom-connector against the sandbox', () => {
     it('list and describe read the manifest', async () => {
       const list = await cli(['list']);
       assert.equal(list.code, 0);
-      assert.deepEqual(list.stdout.trim().split('\n').map((l) => l.split(/\s+/)[0]), ['contacts', 'conversations', 'companies', 'teams', 'admins', 'tags', 'segments']);
+      assert.deepEqual(list.stdout.trim().split('\n').map((l) => l.split(/\s+/)[0]), ['contacts', 'conversations', 'companies', 'teams', 'admins', 'tags', 'segments', 'notes', 'internal_articles']);
       const d = await cli(['describe', 'contacts.list']);
       assert.equal(d.code, 0);
       assert.match(d.stdout, /per_page\s+integer\s+optional\s+1\.\.150\s+Number of contacts to return per page/);
@@ -140,10 +140,13 @@ describe('intercom-connector against the sandbox', () => {
       assert.equal(both.code, 2);
     });
 
-    it('demo runs all 14 operations', async () => {
+    it('demo runs every read, a search, and on the sandbox a create read back', async () => {
       const demo = await cli(['demo']);
       assert.equal(demo.code, 0, demo.stderr);
-      for (const op of ['contacts.list', 'contacts.get', 'segments.get', 'contacts.list (all pages)']) assert.ok(demo.stdout.includes(op), op);
+      for (const op of ['contacts.list', 'contacts.get', 'segments.get', 'contacts.search', 'conversations.search', 'contacts.list (all pages)', 'contacts.create (sandbox only)']) assert.ok(demo.stdout.includes(op), op);
+      assert.match(demo.stdout, /reads back what was written/);
+      // Writes other than the one create are never part of the demo.
+      assert.ok(!/tags\.create|notes\.create|companies\.update/.test(demo.stdout));
     });
   });
 

@@ -51,7 +51,7 @@ describe('errors reach the caller typed, actionable and without secrets', () => 
     await assert.rejects(runtime.execute({ entity: 'tags', action: 'delete' }), (err: unknown) => {
       assert.ok(err instanceof UnknownOperationError, 'expected err instanceof UnknownOperationError');
       assert.equal(err.code, 'UNKNOWN_ACTION');
-      assert.match(err.message, /Valid actions: list, get/);
+      assert.match(err.message, /Valid actions: list, get, create/);
       return true;
     });
     assert.equal(sandbox.requestCount, before);

@@ -244,7 +244,7 @@ describe('serve: the API about itself and its instances', () => {
   it('GET /definitions lists each action with its parameters, and what check calls', async () => {
     const defs = (await call(server, 'GET', '/api/v1/connectors/definitions')).json!.data;
     const intercom = defs.find((d: { id: string }) => d.id === DEF);
-    assert.deepEqual(intercom.entities.contacts, ['list', 'get'], 'the names stay where they were');
+    assert.deepEqual(intercom.entities.contacts, ['list', 'get', 'search', 'create', 'update'], 'the names stay where they were');
     const list = intercom.operations.find((o: any) => o.entity === 'contacts' && o.action === 'list');
     assert.equal(list.list, true);
     assert.equal(list.access, 'read');
@@ -255,7 +255,9 @@ describe('serve: the API about itself and its instances', () => {
     const get = intercom.operations.find((o: any) => o.entity === 'contacts' && o.action === 'get');
     assert.deepEqual(get.params.map((p: any) => [p.name, p.type, p.required, p.minLength]), [['id', 'string', true, 1]]);
     assert.equal(get.list, false);
-    assert.equal(intercom.operations.length, 14);
+    assert.equal(intercom.operations.length, 23);
+    assert.equal(intercom.operations.find((o: any) => o.entity === 'contacts' && o.action === 'search').access, 'read');
+    assert.equal(intercom.operations.find((o: any) => o.entity === 'contacts' && o.action === 'create').access, 'write');
     assert.deepEqual(intercom.check, { entity: 'contacts', action: 'list', params: { per_page: 1 } });
     assert.equal(defs.find((d: { id: string }) => d.id === 'needs_owner').check, null);
   });

@@ -222,7 +222,7 @@ export class ToolCaller {
         ...this.#truncated(
           {},
           data,
-          `The record is larger than this server's output budget of ${this.#budget} bytes: record_truncated holds the beginning of its JSON text (not parseable on its own).${fields ? '' : ' Ask for fewer fields with the fields argument.'}`,
+          `The record is larger than this server's output budget of ${this.#budget} bytes: record_truncated holds the beginning of its JSON text (not parseable on its own).${fields && !fields.includes(WHOLE_RECORD) ? '' : ' Ask for fewer fields with the fields argument.'}`,
         ),
       );
     }
@@ -251,8 +251,9 @@ export class ToolCaller {
     const fullBytes = bytes(fullText);
     if (fullBytes <= this.#budget) return this.#ok(full, fullText);
 
-    // Too big. Fetch the same page again with a smaller page size, so that next_page stays
-    // the API's own cursor and no record is skipped.
+    // Too big after all (these records are larger than the ones measured before, or the list
+    // cannot be sized). Fetch the same page again with a smaller page size, so that next_page
+    // stays the API's own cursor and no record is skipped: a second request, the exception.
     if (tool.cursorParam && tool.pageSizeParam && records.length > 1) {
       const sizeParam = tool.pageSizeParam;
       const minSize = Math.max(1, tool.params[sizeParam]?.minimum ?? 1);

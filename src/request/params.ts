@@ -109,8 +109,11 @@ function compileCheck(raw: JsonSchema, schemas: Record<string, JsonSchema>, path
   }
   if (maxLength !== undefined) checks.push((v) => (typeof v !== 'string' || length(v) <= maxLength ? undefined : ` must be at most ${maxLength} characters, got ${describe(v)}`));
   if (typeof s.pattern === 'string') {
-    const re = compilePattern(s.pattern);
-    checks.push((v) => (typeof v !== 'string' || re.test(v) ? undefined : ` must be a string matching /${s.pattern as string}/, got ${describe(v)}`));
+    const source = s.pattern;
+    // Compiled on the first value it checks: the loader has vetted it, and a call that never
+    // reaches it (a bundle without the RE2 module, a known field before a pattern) never loads RE2.
+    let re: ReturnType<typeof compilePattern> | undefined;
+    checks.push((v) => (typeof v !== 'string' || (re ??= compilePattern(source)).test(v) ? undefined : ` must be a string matching /${source}/, got ${describe(v)}`));
   }
   const minItems = num('minItems');
   const maxItems = num('maxItems');
@@ -170,9 +173,13 @@ function compileCheck(raw: JsonSchema, schemas: Record<string, JsonSchema>, path
     if (!Array.isArray(options)) continue;
     const alternatives = options.map((o) => compileCheck(o as JsonSchema, schemas, false, depth + 1));
     checks.push((v) => {
-      const failures = alternatives.map((a) => a(v));
-      if (failures.some((f) => f === undefined)) return undefined;
-      return failures.find((f) => f !== undefined && !f.startsWith(' must be ')) ?? ` matches none of the allowed forms (${failures.join(';')})`;
+      const failures: string[] = [];
+      for (const a of alternatives) {
+        const f = a(v);
+        if (f === undefined) return undefined;
+        failures.push(f);
+      }
+      return failures.find((f) => !f.startsWith(' must be ')) ?? ` matches none of the allowed forms (${failures.join(';')})`;
     });
   }
   const all: Check =
