@@ -5,6 +5,7 @@
 // calendar day on contacts. Which fields exist, and how they read a record, is the caller's
 // (search-fields.ts); this module only validates, evaluates, sorts and pages.
 
+import { decodeTriple, encodeTriple } from './cursor.js';
 import { ApiError, invalid } from './errors.js';
 import type { AttributeType } from './data.js';
 
@@ -317,22 +318,12 @@ function compareKeys(a: Key, b: Key): number {
   return (a as number) < (b as number) ? -1 : 1;
 }
 
-// Cursors: base64 of JSON [sort key of the last record served, its id, the next page number].
 function encodeCursor(key: Key, id: string, page: number): string {
-  return Buffer.from(JSON.stringify([key, id, page])).toString('base64');
+  return encodeTriple(key, id, page);
 }
 
 function decodeCursor(raw: string): { key: Key; id: string; page: number } | null {
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(raw)) return null;
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(raw, 'base64').toString('utf8'));
-  } catch {
-    return null;
-  }
-  if (!Array.isArray(value) || value.length !== 3) return null;
-  const [key, id, page] = value as unknown[];
-  const scalar = key === null || ['string', 'number', 'boolean'].includes(typeof key);
-  if (!scalar || typeof id !== 'string' || typeof page !== 'number' || !Number.isInteger(page) || page < 2) return null;
-  return { key: key as Key, id, page };
+  const t = decodeTriple(raw);
+  if (!t || !(t.key === null || ['string', 'number', 'boolean'].includes(typeof t.key))) return null;
+  return { key: t.key as Key, id: t.id, page: t.page };
 }

@@ -9,6 +9,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { generateDataset, type Admin, type Company, type Counts, type Dataset, type Segment, type Team } from './data.js';
+import { decodeTriple, encodeTriple } from './cursor.js';
 import { ApiError, errorBody, found, invalid, notFound } from './errors.js';
 import { CONTACT_DIALECT, CONVERSATION_DIALECT, search } from './search.js';
 import { contactFields, conversationField } from './search-fields.js';
@@ -176,23 +177,12 @@ function intParam(q: URLSearchParams, name: string): number | undefined {
 
 // Cursors mimic Intercom's: base64 of JSON [created_at in ms, id of the last record served, next page number].
 function encodeCursor(createdAt: number, id: string, page: number): string {
-  return Buffer.from(JSON.stringify([createdAt * 1000, id, page])).toString('base64');
+  return encodeTriple(createdAt * 1000, id, page);
 }
 
 function decodeCursor(raw: string): { createdMs: number; id: string; page: number } | null {
-  // Strict alphabet: a '+' that arrived unencoded (turned into a space) must fail, as it would upstream.
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(raw)) return null;
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(raw, 'base64').toString('utf8'));
-  } catch {
-    return null;
-  }
-  if (!Array.isArray(value) || value.length !== 3) return null;
-  const [createdMs, id, page] = value as unknown[];
-  if (typeof createdMs !== 'number' || typeof id !== 'string' || typeof page !== 'number') return null;
-  if (!Number.isInteger(page) || page < 2) return null;
-  return { createdMs, id, page };
+  const t = decodeTriple(raw);
+  return t && typeof t.key === 'number' ? { createdMs: t.key, id: t.id, page: t.page } : null;
 }
 
 function cursorList<T extends { id: string; created_at: number }>(

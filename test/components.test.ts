@@ -501,3 +501,127 @@ entities:
     });
   });
 });
+
+describe('page numbers then a scroll, rules with messages, previews', () => {
+  it('page_number with scroll: a list longer than the numbers reach is read again from the start at the scroll endpoint', async () => {
+    // An API whose page numbers stop at 20 records; its scroll token says where the next batch starts.
+    const server = await serve((req, res) => {
+      const q = req.parsed.searchParams;
+      if (req.parsed.pathname === '/things/scroll') {
+        const token = q.get('scroll');
+        const at = token === null ? 0 : Number(token.split(':')[1]);
+        const batch = ITEMS.slice(at, at + 25);
+        sendJson(res, 200, { items: batch, scroll: `tok:${at + 25}` });
+        return;
+      }
+      const page = Number(q.get('page') ?? 1);
+      const size = Number(q.get('size') ?? 10);
+      if ((page - 1) * size >= 20) return sendJson(res, 400, { message: 'page limit reached, use the scroll' });
+      sendJson(res, 200, { items: ITEMS.slice((page - 1) * size, Math.min(page * size, 20)), total: ITEMS.length, pages: Math.ceil(ITEMS.length / size) });
+    });
+    const m = manifest(`
+pagination:
+  numbered:
+    type: page_number
+    param: cursor
+    page_param: page
+    page_size_param: size
+    total_pages: pages
+    total: total
+    scroll: { after: 20, path: /things/scroll, param: scroll, next: scroll, hint: one scroll at a time }
+entities:
+  things:
+    actions:
+      list:
+        method: GET
+        path: /things
+        params: { cursor: { type: string }, size: { type: integer } }
+        records: items
+        record: { type: object }
+        pagination: numbered
+`);
+    const r = await runtimeFor(m, server);
+    assert.deepEqual(ids(await all(r, 'things', 'list', { size: 10 })), ids(ITEMS), 'every record once, none from the dropped first page twice');
+    const paths = server.requests.map((q) => q.url);
+    assert.equal(paths[0], '/things?size=10');
+    assert.equal(paths[1], '/things/scroll', 'the scroll starts from nothing: no page size, no page');
+    assert.equal(paths.length, 1 + Math.ceil(ITEMS.length / 25) + 1, 'one numbered page, the batches, and the empty batch that ends it');
+  });
+
+  it('errorMessage rules, param_rules and a parameter schema: refused before any request, in words', async () => {
+    const server = await serve((_req, res) => sendJson(res, 200, { data: [] }));
+    const m = manifest(`
+schemas:
+  Filter:
+    type: object
+    required: [field, op, value]
+    properties:
+      field: { type: string }
+      op: { type: string, enum: [eq, gt] }
+      value: { type: [string, integer] }
+    allOf:
+      - if: { required: [op], properties: { op: { const: gt } } }
+        then: { properties: { value: { type: integer } } }
+        errorMessage: "compares with {op}, which takes a number, not {value}"
+entities:
+  things:
+    actions:
+      find:
+        method: POST
+        path: /find
+        idempotent: true
+        params:
+          where: { type: object, in: body, required: true, schema: { $ref: "#/schemas/Filter" } }
+          tag: { type: string, in: body }
+          owner: { type: string, in: body }
+        param_rules:
+          - anyOf: [{ required: [tag] }, { required: [owner] }]
+            errorMessage: "need a tag or an owner"
+        records: data
+        record: { type: object }
+        pagination: { type: none }
+`);
+    const r = await runtimeFor(m, server);
+    await assert.rejects(r.execute({ entity: 'things', action: 'find', params: { where: { field: 'n', op: 'gt', value: 'ten' }, tag: 'a' } }), /parameter "where" compares with "gt", which takes a number, not "ten"\./);
+    await assert.rejects(r.execute({ entity: 'things', action: 'find', params: { where: { field: 'n', op: 'lt', value: 1 }, tag: 'a' } }), /parameter "where.op" must be one of "eq", "gt"/);
+    await assert.rejects(r.execute({ entity: 'things', action: 'find', params: { where: { field: 'n', op: 'eq', value: 1 } } }), /things\.find: the parameters need a tag or an owner\./);
+    assert.equal(server.requests.length, 0);
+    await r.execute({ entity: 'things', action: 'find', params: { where: { field: 'n', op: 'gt', value: 3 }, owner: 'me' } });
+    assert.deepEqual(JSON.parse(server.requests[0]!.body), { where: { field: 'n', op: 'gt', value: 3 }, owner: 'me' });
+  });
+
+  it('preview: the request as it would leave, secrets redacted, nothing sent; an OAuth2 token is not fetched for it', async () => {
+    const server = await serve((_req, res) => sendJson(res, 200, {}));
+    const m = manifest(`
+auth:
+  methods:
+    key: { type: api_key, in: query, name: api_key, value: "{api_key}" }
+    oauth: { type: oauth2, grant: client_credentials, token_url: "https://auth.example.test/token", client_id: "{client_id}", client_secret: "{client_secret}" }
+  credentials:
+    api_key: { type: string }
+    client_id: { type: string, secret: false }
+    client_secret: { type: string }
+entities:
+  things:
+    actions:
+      create:
+        method: POST
+        path: /things/{group}
+        idempotency_key: Idempotency-Key
+        params:
+          group: { type: string, in: path, required: true }
+          name: { type: string, in: body, required: true }
+        record: { type: object }
+`);
+    const keyed = await runtimeFor(m, server, { credentials: { api_key: 'key-1234567890' } });
+    const p = keyed.preview({ entity: 'things', action: 'create', params: { group: 'a b', name: 'x' } });
+    assert.equal(p.method, 'POST');
+    assert.equal(p.url, `${server.url}/things/a%20b?api_key=[redacted]`);
+    assert.deepEqual(p.body, { name: 'x' });
+    assert.match(p.headers['idempotency-key']!, /new UUID per call/);
+    assert.throws(() => keyed.preview({ entity: 'things', action: 'create', params: { group: 'a' } }), /missing required parameter "name"/);
+    const oauth = await runtimeFor(m, server, { credentials: { client_id: 'app', client_secret: 'secret-123456789' } });
+    assert.match(oauth.preview({ entity: 'things', action: 'create', params: { group: 'a', name: 'x' } }).headers.authorization!, /^Bearer <OAuth2 access token, fetched when sent>$/);
+    assert.equal(server.requests.length, 0);
+  });
+});
