@@ -1,7 +1,7 @@
 import type { Dispatcher } from 'undici';
 import { accessOf, type Access } from '../manifest/access.js';
 import { paginationOf } from '../manifest/paging.js';
-import type { JsonSchema, Manifest } from '../manifest/types.js';
+import type { ActionSpec, JsonSchema, Manifest } from '../manifest/types.js';
 import { strategyFor } from '../pagination/index.js';
 import type { PaginationStrategy } from '../pagination/strategy.js';
 import { compileRequest, type RequestTemplate } from '../request/build.js';
@@ -60,6 +60,15 @@ export interface ConnectorPlan {
 }
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * An operation's parameter check, compiled on its first call: a query language (a search's
+ * nested schemas) costs milliseconds to compile, and most runtimes call few operations.
+ */
+function lazyValidator(name: string, a: ActionSpec, schemas: Manifest['schemas']): ParamValidator {
+  let validate: ParamValidator | undefined;
+  return (params) => (validate ??= compileParamValidator(name, a.params, schemas, a.param_rules))(params);
+}
 const cache = new WeakMap<Manifest, ConnectorPlan>();
 
 export function compileConnector(manifest: Manifest): ConnectorPlan {
@@ -79,7 +88,7 @@ export function compileConnector(manifest: Manifest): ConnectorPlan {
         method: a.method,
         access: accessOf(a),
         request: compileRequest(name, a),
-        validate: compileParamValidator(name, a.params, manifest.schemas, a.param_rules),
+        validate: lazyValidator(name, a, manifest.schemas),
         pathParams: Object.entries(a.params).filter(([, p]) => p.in === 'path').map(([n]) => n),
         list: a.records !== undefined,
         pagination: a.records ? strategyFor(spec ?? { type: 'none' }) : undefined,
