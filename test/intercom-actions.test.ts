@@ -113,6 +113,17 @@ describe('Intercom search and writes through the engine', () => {
     assert.equal(sb.requestCount, start, 'nothing reached the API');
   });
 
+  test('describe spells out the query language: the shapes and every searchable field, as the errors promise', async () => {
+    const text = await runCli(['describe', 'contacts.search']);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /Shape of query:\n  ContactSearchFilter\n    field +"id" \| "role"[^\n]*"tag_id" \| \/\^custom_attributes/);
+    assert.match(text.stdout, /ContactSearchGroup\n    operator +"AND" \| "OR"\n    value +array<ContactSearchFilter \| ContactSearchInnerGroup>/);
+    const json = JSON.parse((await runCli(['describe', 'conversations.search', '--format', 'json'])).stdout) as { shapes: { query: { name: string; fields: { name: string; type: string }[] }[] } };
+    const filter = json.shapes.query.find((o) => o.name === 'ConversationSearchFilter')!;
+    assert.match(filter.fields.find((f) => f.name === 'field')!.type, /"statistics\.time_to_admin_reply"/);
+    assert.doesNotMatch(filter.fields.find((f) => f.name === 'operator')!.type, />=/);
+  });
+
   test('conversations search: open conversations, through the typed client', async () => {
     const intercom = createClient({ baseUrl: sb.url, credentials: { access_token: sb.token } });
     try {

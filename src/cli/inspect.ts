@@ -1,7 +1,8 @@
 /** `list` and `describe`: what a manifest offers, as text for people or JSON for scripts. */
 import { UsageError } from '../host/command.js';
 import { pagedOf } from '../manifest/paging.js';
-import { describeField, recordFields, renderType } from '../manifest/render-type.js';
+import { describeField, recordFields, refName, renderType } from '../manifest/render-type.js';
+import { resolveSchema } from '../manifest/resolve-schema.js';
 import type { JsonSchema, Manifest, ParamSpec } from '../manifest/types.js';
 import { didYouMean } from '../suggest.js';
 
@@ -82,6 +83,10 @@ export function describeText(manifest: Manifest, positionals: string[], format: 
       ]
     : undefined;
   const params = Object.entries(a.params).map(([name, p]) => ({ name, type: paramType(p), required: p.required, limits: paramLimits(p), description: p.description ?? '' }));
+  const shapes = Object.entries(a.params)
+    .filter(([, p]) => p.schema)
+    .map(([param, p]) => ({ param, objects: shapesOf(p.schema!, manifest.schemas) }))
+    .filter((s) => s.objects.length > 0);
 
   if (format === 'json') {
     return `${JSON.stringify(
@@ -91,6 +96,7 @@ export function describeText(manifest: Manifest, positionals: string[], format: 
         path: a.path,
         ...(a.description ? { description: a.description } : {}),
         params: Object.entries(a.params).map(([name, p]) => ({ name, type: paramType(p), required: p.required, ...limitsOf(p), ...(p.description ? { description: p.description } : {}) })),
+        ...(shapes.length ? { shapes: Object.fromEntries(shapes.map((s) => [s.param, s.objects])) } : {}),
         record_fields: fields,
         ...(meta ? { meta } : {}),
       },
@@ -106,6 +112,14 @@ export function describeText(manifest: Manifest, positionals: string[], format: 
   for (const p of params) {
     out.push(`  ${p.name.padEnd(col('name'))}  ${p.type.padEnd(col('type'))}  ${(p.required ? 'required' : 'optional').padEnd(8)}  ${p.limits.padEnd(col('limits'))}  ${p.description}`.trimEnd());
   }
+  for (const { param, objects } of shapes) {
+    out.push('', `Shape of ${param}:`);
+    for (const o of objects) {
+      out.push(`  ${o.name}`);
+      const w = Math.max(4, ...o.fields.map((f) => f.name.length));
+      for (const f of o.fields) out.push(`    ${f.name.padEnd(w)}  ${f.type}${f.description ? `  (${f.description})` : ''}`);
+    }
+  }
   out.push('', 'Record fields:');
   const fw = Math.max(4, ...fields.map((f) => f.name.length));
   const tw = Math.max(4, ...fields.map((f) => f.type.length));
@@ -115,6 +129,78 @@ export function describeText(manifest: Manifest, positionals: string[], format: 
     for (const m of meta) out.push(`  ${m.name.padEnd(11)}  ${m.type.padEnd(13)}  ${m.description}`);
   }
   return `${out.join('\n')}\n`;
+}
+
+interface ShapeField {
+  name: string;
+  type: string;
+  description: string;
+}
+
+/**
+ * The objects a parameter's `schema` is made of (a filter, a group of filters), each with its
+ * fields: what a caller may write, with every allowed value. Follows references through
+ * anyOf/oneOf/allOf/if/then/else and array items; rules (errorMessage) are the runtime's to say.
+ */
+function shapesOf(schema: JsonSchema, schemas: Record<string, JsonSchema>): { name: string; fields: ShapeField[] }[] {
+  const out: { name: string; fields: ShapeField[] }[] = [];
+  const seen = new Set<string>();
+  const queue: [string, JsonSchema][] = [];
+  const visit = (node: unknown, name: string | undefined): void => {
+    if (node === null || typeof node !== 'object' || Array.isArray(node)) return;
+    const s = node as JsonSchema;
+    const ref = refName(s);
+    if (ref) {
+      if (!seen.has(ref)) {
+        seen.add(ref);
+        queue.push([ref, resolveSchema(s, schemas)]);
+      }
+      return;
+    }
+    if (s.properties && name !== undefined) {
+      queue.push([name, s]);
+      return;
+    }
+    for (const k of ['anyOf', 'oneOf', 'allOf'] as const) if (Array.isArray(s[k])) for (const sub of s[k] as unknown[]) visit(sub, undefined);
+    for (const k of ['if', 'then', 'else', 'items'] as const) if (k !== 'if') visit(s[k], undefined);
+  };
+  visit(schema, 'value');
+  while (queue.length) {
+    const [name, s] = queue.shift()!;
+    if (!s.properties) {
+      visit({ ...s, $ref: undefined }, undefined);
+      continue;
+    }
+    const fields = Object.entries(s.properties as Record<string, JsonSchema>).map(([field, f]) => {
+      const values = allowedValues(f, schemas);
+      for (const sub of [f, ...(Array.isArray(f.anyOf) ? f.anyOf : [])]) visit(sub, undefined);
+      visit(f.items, undefined);
+      return { name: field, type: values ?? shapeType(f, schemas), description: describeField(f, schemas) };
+    });
+    out.push({ name, fields });
+  }
+  return out;
+}
+
+/** A field's type with the shapes it holds named (`array<ContactSearchFilter | ContactSearchInnerGroup>`). */
+function shapeType(f: JsonSchema, schemas: Record<string, JsonSchema>, depth = 0): string {
+  const name = refName(f);
+  const s = resolveSchema(f, schemas);
+  if (name && (s.properties || Array.isArray(s.anyOf))) return s.properties ? name : shapeType(s, schemas, depth + 1);
+  if (depth < 4 && Array.isArray(s.anyOf) && (s.anyOf as JsonSchema[]).every((a) => refName(a))) return (s.anyOf as JsonSchema[]).map((a) => shapeType(a, schemas, depth + 1)).join(' | ');
+  if (depth < 4 && s.type === 'array' && s.items && typeof s.items === 'object') return `array<${shapeType(s.items as JsonSchema, schemas, depth + 1)}>`;
+  return renderType(f, schemas);
+}
+
+/** An enum (or enums and patterns in an anyOf) spelled out: `"AND" | "OR"`, `id | email | /^custom_attributes\..+$/`. */
+function allowedValues(f: JsonSchema, schemas: Record<string, JsonSchema>): string | undefined {
+  const s = resolveSchema(f, schemas);
+  const parts = [s, ...(Array.isArray(s.anyOf) ? (s.anyOf as JsonSchema[]) : [])].flatMap((p) => [
+    ...(Array.isArray(p.enum) ? p.enum.map((v) => JSON.stringify(v)) : []),
+    ...(typeof p.const === 'string' ? [JSON.stringify(p.const)] : []),
+    ...(typeof p.pattern === 'string' ? [`/${p.pattern}/`] : []),
+  ]);
+  return parts.length ? parts.join(' | ') : undefined;
 }
 
 /** The declared limits of a parameter, as they are in the manifest. */
