@@ -35,7 +35,7 @@ export interface CallSettings {
 }
 
 /** One request of the call (and its retries), as auth decorates it. */
-function attempt(c: Connection, op: OperationPlan, built: BuiltRequest, headers: Record<string, string>, auth: AuthDecoration, o: CallSettings, onText: ((text: string) => boolean) | undefined) {
+function attempt(c: Connection, op: OperationPlan, built: BuiltRequest, headers: Record<string, string>, auth: AuthDecoration, o: CallSettings, onText: ((text: string) => boolean) | undefined, replayable: boolean) {
   return exchange(
     c.exchange,
     {
@@ -50,7 +50,7 @@ function attempt(c: Connection, op: OperationPlan, built: BuiltRequest, headers:
       operation: op.name,
     },
     o.retry,
-    op.replayable,
+    replayable,
     onText,
   );
 }
@@ -122,9 +122,11 @@ export async function callOperation(c: Connection, op: OperationPlan, rawParams:
   const onText = peek ? guessNext(peek, o.lookahead!) : undefined;
   const fixed = c.auth.fixed;
   const auth = fixed ?? (await c.auth.session.decorate());
-  let res = await attempt(c, op, built, headers, auth, o, onText);
+  // A request the API answers only once (a scroll) is, like a write, never sent twice.
+  const replayable = op.replayable && !page?.once;
+  let res = await attempt(c, op, built, headers, auth, o, onText, replayable);
   // An OAuth2 token may have expired early: one fresh token, one more try.
-  if (res.status === 401 && !fixed && (await c.auth.session.renew(auth))) res = await attempt(c, op, built, headers, await c.auth.session.decorate(), o, onText);
+  if (res.status === 401 && !fixed && (await c.auth.session.renew(auth))) res = await attempt(c, op, built, headers, await c.auth.session.decorate(), o, onText, replayable);
 
   const kind = res.status >= 300 || c.plan.rulesOn2xx ? (res.class ?? c.plan.classify(res.status, res.headers, res.body)) : undefined;
   if (kind !== undefined || res.status >= 300) {
@@ -154,5 +156,5 @@ export async function callOperation(c: Connection, op: OperationPlan, rawParams:
     );
   }
   const next = strategy.next(view, page!, { operation: op.name, origin: c.origin, secretQueryName: c.auth.secretQueryName });
-  return { records: decoded.records, next, total: strategy.total?.(res.body) };
+  return { records: decoded.records, next, total: strategy.total?.(res.body), ...(page!.once ? { once: true } : {}) };
 }

@@ -9,6 +9,12 @@ export interface ListMeta {
   next_page: string | null;
   /** How many records the whole list holds, when the API says. */
   total_count?: number;
+  /**
+   * True when this page came from a request the API answers only once (a scroll moves on with
+   * each request): the page cannot be fetched again, and next_page may be sent only once, in
+   * order. A stop in the middle of such a page resumes only by starting the list over.
+   */
+  once?: true;
 }
 
 export interface ListResult<R> {

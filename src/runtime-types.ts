@@ -94,7 +94,8 @@ export interface RequestOptions extends CallOptions {
 /**
  * The records of a list, page after page. `checkpoint` is the cursor to resume from so
  * that nothing already yielded is fetched again: it moves to the next page's cursor once
- * every record of the current page has been yielded.
+ * every record of the current page has been yielded. In the middle of a page the API
+ * answers only once (`meta.once`: a scroll), it is null: only starting over loses nothing.
  */
 export interface Paginator<R> extends AsyncGenerator<R, void, undefined> {
   readonly checkpoint: string | null;

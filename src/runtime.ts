@@ -148,7 +148,8 @@ class ConnectorRuntime {
     async function* records(): AsyncGenerator<Rec, void, undefined> {
       try {
         for await (const page of pages) {
-          state.checkpoint = page.cursor;
+          // A page the API answers only once cannot be fetched again: mid-page, only starting over resumes.
+          state.checkpoint = page.meta.once ? null : page.cursor;
           yield* page.data;
           state.checkpoint = page.meta.next_page;
         }

@@ -150,8 +150,14 @@ describe('other connectors through the CLI, serve and mcp', () => {
       const search = tools.find((t) => t.name === 'contacts_search')!;
       assert.equal(search.annotations?.readOnlyHint, true, 'a POST declared idempotent only reads');
       const groups = (search.inputSchema.properties as Record<string, { items: { properties: { filters: { items: { properties: object; $ref?: string } } } } }>).filter_groups!;
-      assert.ok(!JSON.stringify(groups).includes('$ref'), 'no reference a client cannot resolve');
-      assert.ok('operator' in groups.items.properties.filters.items.properties);
+      // Shared schemas are written once under the input schema's own $defs: every reference resolves inside it.
+      const defs = (search.inputSchema as { $defs?: Record<string, unknown> }).$defs ?? {};
+      for (const [, name] of JSON.stringify(groups).matchAll(/"\$ref":"#\/\$defs\/([^"]+)"/g)) assert.ok(defs[name!], `${name} is in $defs`);
+      assert.ok(!JSON.stringify(search.inputSchema).includes('#/schemas/'), 'no reference a client cannot resolve');
+      assert.equal((groups.items as { $ref?: string }).$ref, '#/$defs/FilterGroup');
+      const group = defs.FilterGroup as { properties: { filters: { items: { $ref: string } } } };
+      assert.equal(group.properties.filters.items.$ref, '#/$defs/Filter');
+      assert.ok('operator' in (defs.Filter as { properties: object }).properties);
       const res = await client.callTool({ name: 'contacts_search', arguments: { limit: 4 } });
       const out = JSON.parse((res.content as { text: string }[])[0]!.text) as { records: { id: string }[]; next_page: string };
       assert.equal(res.isError, undefined);

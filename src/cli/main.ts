@@ -264,6 +264,7 @@ async function stream(
   // Where the next unprinted record is: a page's cursor and how many of its records are out.
   let position = { cursor: call.start, skip: call.skip };
   let first = true;
+  let once = false;
   const stopAt = call.limit ?? Number.POSITIVE_INFINITY;
   // Whether records remain after `position` (unknown before the first page: assume so).
   let more = true;
@@ -288,6 +289,10 @@ async function stream(
       printed += batch.length;
       const restOfPage = offset + batch.length < page.data.length;
       position = restOfPage ? { cursor: page.cursor, skip: offset + batch.length } : { cursor: page.meta.next_page, skip: 0 };
+      // A page the API answers only once (a scroll) cannot be fetched again, and a failed request
+      // spends its cursor: anything but a clean page end resumes only by starting over.
+      once = page.meta.once === true;
+      if (once && restOfPage) position = { cursor: null, skip: 0 };
       more = restOfPage || page.meta.next_page !== null;
       progress.page(batch.length, page.meta.total_count);
       if (io.interrupt.aborted) return await finish(interruptedCode(io), 'Interrupted');
@@ -306,7 +311,8 @@ async function stream(
         err.resumeCursor = undefined;
       }
       // Anything printed is kept; the position says where to go on.
-      else err.resumeCursor = encodeResume(position.cursor, position.skip, call.scope);
+      else err.resumeCursor = once ? undefined : encodeResume(position.cursor, position.skip, call.scope);
+      if (once) err.message += ' This list is read with a scroll the API serves only once: run the command again to start over.';
     }
     return report(err, io, config, hint, redact);
   }

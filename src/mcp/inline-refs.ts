@@ -16,3 +16,27 @@ export function inlineRefs(node: unknown, schemas: Record<string, JsonSchema>, d
   for (const [k, v] of Object.entries(resolved)) if (!k.startsWith('x-')) out[k] = inlineRefs(v, schemas, depth + (resolved === s ? 0 : 1));
   return out;
 }
+
+/**
+ * A schema with the manifest's references pointed at `#/$defs/<Name>`, each shared schema it
+ * reaches added to `defs` once: a query language used in several places (a filter inside
+ * groups inside groups) is written once, and a recursive one is written at all. Tools put
+ * `defs` at the root of their input schema, so it stays one self-contained document.
+ */
+export function refsToDefs(node: unknown, schemas: Record<string, JsonSchema>, defs: Record<string, unknown>): unknown {
+  if (Array.isArray(node)) return node.map((n) => refsToDefs(n, schemas, defs));
+  if (node === null || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) {
+    if (k.startsWith('x-')) continue;
+    if (k === '$ref' && typeof v === 'string' && v.startsWith('#/schemas/')) {
+      const name = v.slice('#/schemas/'.length);
+      if (Object.hasOwn(schemas, name) && !Object.hasOwn(defs, name)) {
+        defs[name] = {};
+        defs[name] = refsToDefs(schemas[name], schemas, defs);
+      }
+      out[k] = `#/$defs/${name}`;
+    } else out[k] = refsToDefs(v, schemas, defs);
+  }
+  return out;
+}

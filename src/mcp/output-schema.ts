@@ -24,7 +24,7 @@ export interface OutputShape {
 
 /** The JSON Schema of a tool's structuredContent. */
 export function toolOutputSchema(shape: OutputShape, schemas: Record<string, JsonSchema>): Schema {
-  const record = recordSchema(shape.record, shape.fields, schemas);
+  const record = { ...described(recordSchema(shape.record, shape.fields, schemas)), type: 'object' };
   const extras = {
     record_truncated: { type: 'string', description: "The beginning of a record's JSON text that was larger than the output budget (not parseable on its own)." },
     note: { type: 'string', description: 'What was left out or changed to keep within the output budget, and how to get the rest.' },
@@ -74,6 +74,39 @@ function projected(schema: JsonSchema, tree: FieldTree, schemas: Record<string, 
   const out: Schema = { ...(s.type !== undefined ? { type: s.type } : {}), properties };
   if (typeof s.description === 'string') out.description = s.description;
   return out;
+}
+
+const CONSTRAINTS = new Set(['type', 'enum', 'const', 'format', 'required', 'additionalProperties', 'minimum', 'maximum', 'minLength', 'maxLength', 'pattern', 'minItems', 'maxItems', 'anyOf', 'oneOf', 'allOf', 'not', 'if', 'then', 'else', 'errorMessage']);
+
+/**
+ * A record schema whose types are words in each field's description, not constraints. Clients
+ * reject an answer whose structuredContent breaks its outputSchema, and an API drifts (a number
+ * sent as a string, null where an object was): one odd field must not cost the agent the whole
+ * page. Catching drift is `validateResponses`' job; this keeps the fields and what they hold.
+ */
+function described(schema: Schema): Schema {
+  const out: Schema = {};
+  const said = typeWords(schema);
+  const description = [said, typeof schema.description === 'string' ? schema.description : ''].filter(Boolean).join('. ');
+  if (description) out.description = description;
+  if (schema.properties && typeof schema.properties === 'object') {
+    out.properties = Object.fromEntries(Object.entries(schema.properties as Record<string, Schema>).map(([k, v]) => [k, described(v)]));
+  }
+  if (schema.items && typeof schema.items === 'object' && !Array.isArray(schema.items)) out.items = described(schema.items as Schema);
+  // Containers keep their kind (strict validators want it beside properties and items), or null.
+  if (out.properties) out.type = ['object', 'null'];
+  else if (out.items) out.type = ['array', 'null'];
+  for (const [k, v] of Object.entries(schema)) if (!CONSTRAINTS.has(k) && !(k in out) && k !== 'description') out[k] = v;
+  return out;
+}
+
+function typeWords(schema: Schema): string {
+  const of = (s: Schema): string[] => {
+    const t = Array.isArray(s.type) ? (s.type as string[]) : typeof s.type === 'string' ? [s.type] : [];
+    const alternatives = Array.isArray(s.anyOf) ? (s.anyOf as Schema[]).flatMap(of) : [];
+    return [...t, ...alternatives];
+  };
+  return [...new Set(of(schema))].join(' | ');
 }
 
 function withoutRequired(schema: Schema): Schema {

@@ -250,6 +250,14 @@ export class ToolCaller {
     const fullText = JSON.stringify(full);
     const fullBytes = bytes(fullText);
     if (fullBytes <= this.#budget) return this.#ok(full, fullText);
+    if (first.meta?.once) {
+      // A scroll's batch: fetching it again (smaller) would get the next batch, and cutting it
+      // would lose records for good. Losing nothing wins over the budget here.
+      full.note =
+        `This page comes from a scroll the API serves only once: it can be neither fetched again in smaller pages nor cut without losing records, ` +
+        `so it is returned whole (${fullBytes} bytes, over this server's output budget of ${this.#budget} bytes). Ask for fewer fields to make these pages smaller.`;
+      return this.#ok(full, JSON.stringify(full));
+    }
 
     // Too big after all (these records are larger than the ones measured before, or the list
     // cannot be sized). Fetch the same page again with a smaller page size, so that next_page

@@ -8,7 +8,7 @@ import { pagingParams } from '../manifest/paging.js';
 import { declaredFields } from '../manifest/record-fields.js';
 import type { ActionSpec, JsonSchema, Manifest, ParamSpec } from '../manifest/types.js';
 import { WHOLE_RECORD } from '../response/project.js';
-import { inlineRefs } from './inline-refs.js';
+import { refsToDefs } from './inline-refs.js';
 import { toolOutputSchema } from './output-schema.js';
 
 /** A tool's input schema: a JSON Schema object, passed to MCP clients as is. */
@@ -159,13 +159,14 @@ function describeTool(a: ActionSpec, override: string | undefined, cursorParam: 
 function inputSchema(params: Record<string, ParamSpec>, cursorParam: string | undefined, schemas: Record<string, JsonSchema>): ToolInputSchema {
   const properties: Record<string, Record<string, unknown>> = {};
   const required: string[] = [];
+  // Shared schemas the parameters reach, written once under $defs: one self-contained document.
+  const defs: Record<string, unknown> = {};
   for (const [name, p] of Object.entries(params)) {
     const prop: Record<string, unknown> = { type: p.type };
-    // Nested shapes of body parameters, with the manifest's references written out: clients see one self-contained schema.
     for (const k of ['items', 'properties', 'additionalProperties', 'minItems', 'maxItems'] as const) {
-      if (p[k] !== undefined) prop[k] = inlineRefs(p[k], schemas);
+      if (p[k] !== undefined) prop[k] = refsToDefs(p[k], schemas, defs);
     }
-    if (p.schema) Object.assign(prop, inlineRefs(p.schema, schemas));
+    if (p.schema) Object.assign(prop, refsToDefs(p.schema, schemas, defs));
     let description = p.description ?? '';
     if (name === cursorParam) description = `${sentence(description)} Pass the next_page of the previous result; omit it for the first page.`.trim();
     if (description) prop.description = description;
@@ -183,6 +184,7 @@ function inputSchema(params: Record<string, ParamSpec>, cursorParam: string | un
   }
   const schema: ToolInputSchema = { type: 'object', properties, additionalProperties: false };
   if (required.length) schema.required = required;
+  if (Object.keys(defs).length) schema.$defs = defs;
   return schema;
 }
 

@@ -6,6 +6,8 @@ export interface FetchedPage<R> {
   records: R[];
   next: string | null;
   total?: number;
+  /** Fetched by a request the API answers only once (see ListMeta.once). */
+  once?: boolean;
 }
 
 /** One page of a list, as `pages()` yields it. */
@@ -39,8 +41,10 @@ export interface DriveOptions {
   signal?: AbortSignal;
 }
 
-export function listMeta(page: { next: string | null; total?: number }): ListMeta {
-  return page.total === undefined ? { next_page: page.next } : { next_page: page.next, total_count: page.total };
+export function listMeta(page: { next: string | null; total?: number; once?: boolean }): ListMeta {
+  const meta: ListMeta = page.total === undefined ? { next_page: page.next } : { next_page: page.next, total_count: page.total };
+  if (page.once) meta.once = true;
+  return meta;
 }
 
 /** A page being fetched. */
@@ -62,6 +66,9 @@ export async function* drivePages<R>(opts: DriveOptions, fetchPage: FetchPage<R>
   const seen = new Set<string>();
   let cursor = opts.start;
   let ahead: Inflight<R> | undefined;
+  // After a page the API answers only once, its next cursor is spent by the request that fails:
+  // resuming from it would skip a batch, so a failure says "start over" (null) instead.
+  let spent = false;
 
   const launch = (from: string | null): Inflight<R> => {
     const controller = new AbortController();
@@ -98,7 +105,7 @@ export async function* drivePages<R>(opts: DriveOptions, fetchPage: FetchPage<R>
       try {
         page = await current.page;
       } catch (err) {
-        if (isConnectorError(err)) err.resumeCursor = cursor;
+        if (isConnectorError(err)) err.resumeCursor = spent ? null : cursor;
         throw err;
       } finally {
         current.onGuess = undefined;
@@ -111,7 +118,9 @@ export async function* drivePages<R>(opts: DriveOptions, fetchPage: FetchPage<R>
         guessed.stop();
         ahead = undefined;
       }
-      if (!ahead && opts.prefetch && next !== null && !repeated && n < opts.maxPages) ahead = launch(next);
+      spent = page.once === true;
+      // A cursor the API answers only once is sent when the caller wants its page, not before.
+      if (!ahead && opts.prefetch && !spent && next !== null && !repeated && n < opts.maxPages) ahead = launch(next);
       yield { data: page.records, meta: listMeta(page), cursor };
       if (next === null) return;
       if (repeated) {

@@ -64,7 +64,7 @@ export function pageNumberStrategy(spec: PageNumberPagination): PaginationStrate
       if (scroll && scrolled) {
         // The scroll endpoint pages at its own size: the caller's page size does not apply.
         const inject: PageRequest['inject'] = scrolled.token === null ? [] : [{ in: 'query', name: scroll.param, value: scrolled.token }];
-        return { params: rest, inject, path: scroll.path, state: { scroll: true, position: scrolled.batch }, advice: scrollAdvice };
+        return { params: rest, inject, path: scroll.path, state: { scroll: true, position: scrolled.batch }, advice: scrollAdvice, once: true };
       }
       const pos = decodePageCursor(cursor);
       if (!pos) throw badToken(spec.param);
@@ -98,7 +98,10 @@ export function pageNumberStrategy(spec: PageNumberPagination): PaginationStrate
       if (total !== undefined) {
         if (current + 1 - first >= total) return null;
       } else if (page.records.length === 0) return null;
-      const size = sent.state.size;
+      // A page before the last is full, so it tells the size the API serves, which may be less
+      // than asked (a cap): records before this page are counted with it, or a total would end the list early.
+      const asked = sent.state.size;
+      const size = asked !== undefined && total !== undefined && page.records.length > 0 && page.records.length < asked ? page.records.length : asked;
       if (stops(page, sent, size === undefined ? undefined : (current - first) * size)) return null;
       const explicit = sizeParam && typeof sent.params[sizeParam] === 'number' ? (sent.params[sizeParam] as number) : undefined;
       return encodePageCursor({ page: current + 1, size: explicit });

@@ -25,6 +25,11 @@ export interface PageRequest {
   state: { position?: number; size?: number; scroll?: boolean };
   /** What to do when this request is refused, when the manifest says (see ErrorContext.advice). */
   advice?: string;
+  /**
+   * The API answers this request only once (a scroll moves on with each request): it is never
+   * sent twice, not by a retry, a read-ahead or a resume.
+   */
+  once?: boolean;
 }
 
 /** What a strategy reads the next cursor from. */

@@ -41,6 +41,7 @@ export function compileParamValidator(operation: string, params: Record<string, 
       }
       const v = given[name];
       if (v === undefined) continue;
+      if (tooDeep(v)) throw new ParameterError(`${operation}: parameter "${name}" is nested more than ${MAX_VALUE_DEPTH} levels deep; no API takes that.`, name);
       const expected = check(v);
       if (expected !== undefined) {
         // A nested value is named by its path: parameter "filter_groups[0].operator" must be ...
@@ -82,8 +83,11 @@ function compileParam(p: ParamSpec, schemas: Record<string, JsonSchema>): Check 
  * failing inside it, with `{key}` filled from the value (the rule a caller broke, in words).
  */
 function compileCheck(raw: JsonSchema, schemas: Record<string, JsonSchema>, pathSegment = false, depth = 0): Check {
+  const ref = plainRef(raw, schemas);
+  if (ref !== undefined) return refCheck(ref, schemas);
   const s = resolveSchema(raw, schemas);
-  if (depth > 32) return () => undefined;
+  // Shared schemas are compiled once, by name (refCheck): only a schema written out this deep gets here.
+  if (depth > 64) return () => ' is nested more deeply than this engine checks (64 levels)';
   const checks: Check[] = [];
   const types = (Array.isArray(s.type) ? s.type : typeof s.type === 'string' ? [s.type] : []) as string[];
   if (types.length) {
@@ -195,6 +199,46 @@ function compileCheck(raw: JsonSchema, schemas: Record<string, JsonSchema>, path
   const message = s.errorMessage;
   if (typeof message !== 'string') return all;
   return (v) => (all(v) === undefined ? undefined : ` ${fillMessage(message, v)}`);
+}
+
+/** The shared schema a node only points at (`{ $ref }`, maybe with a description), if any. */
+function plainRef(raw: JsonSchema, schemas: Record<string, JsonSchema>): string | undefined {
+  if (typeof raw.$ref !== 'string' || !raw.$ref.startsWith('#/schemas/')) return undefined;
+  const name = raw.$ref.slice('#/schemas/'.length);
+  return Object.hasOwn(schemas, name) && Object.keys(raw).every((k) => k === '$ref' || k === 'description') ? name : undefined;
+}
+
+const refChecks = new WeakMap<Record<string, JsonSchema>, Map<string, Check>>();
+
+/**
+ * The check of a shared schema, compiled once per manifest and on first use: a recursive
+ * schema (an expression of and/or/not over itself) costs one compile per name, not one per
+ * level, and the operations that share a query language share its checks.
+ */
+function refCheck(name: string, schemas: Record<string, JsonSchema>): Check {
+  let byName = refChecks.get(schemas);
+  if (!byName) refChecks.set(schemas, (byName = new Map()));
+  let check = byName.get(name);
+  if (!check) {
+    let compiled: Check | undefined;
+    check = (v) => (compiled ??= compileCheck(schemas[name]!, schemas))(v);
+    byName.set(name, check);
+  }
+  return check;
+}
+
+/** Input nested deeper than this is refused before any schema sees it: a recursive schema would follow it down the stack. */
+const MAX_VALUE_DEPTH = 64;
+
+function tooDeep(v: unknown): boolean {
+  const stack: [unknown, number][] = [[v, 0]];
+  while (stack.length) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth >= MAX_VALUE_DEPTH) return true;
+    for (const child of Array.isArray(node) ? node : Object.values(node)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 function isSchema(v: unknown): v is JsonSchema {
