@@ -88,7 +88,8 @@ function textOf(result: Rec): string {
   return (result.content as { text: string }[])[0]!.text;
 }
 
-const ajv = new Ajv2020({ strict: true, allowUnionTypes: true });
+// Strict, but for strictTypes: outputSchema leaves types out on purpose (said in descriptions), so drift validates.
+const ajv = new Ajv2020({ strict: true, strictTypes: false, allowUnionTypes: true });
 
 describe('safety by default: MCP tools by method', () => {
   let upstream: Awaited<ReturnType<typeof notebook>>;

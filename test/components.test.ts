@@ -18,6 +18,8 @@ import {
   type RuntimeOptions,
 } from '../src/index.js';
 import { sendJson, startImitation, type ImitationRequest, type ImitationServer } from './imitations/common.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { ToolCaller } from '../src/mcp/server.js';
 
 const servers: ImitationServer[] = [];
 const runtimes: Runtime[] = [];
@@ -588,6 +590,71 @@ entities:
     assert.equal(server.requests.length, 0);
     await r.execute({ entity: 'things', action: 'find', params: { where: { field: 'n', op: 'gt', value: 3 }, owner: 'me' } });
     assert.deepEqual(JSON.parse(server.requests[0]!.body), { where: { field: 'n', op: 'gt', value: 3 }, owner: 'me' });
+  });
+
+  it('a recursive parameter schema compiles once per name and checks any depth; input nested past 64 levels is refused', async () => {
+    const server = await serve((_req, res) => sendJson(res, 200, { data: [] }));
+    const m = manifest(`
+schemas:
+  Expr:
+    type: object
+    additionalProperties: false
+    properties:
+      and: { type: array, items: { $ref: "#/schemas/Expr" } }
+      or: { type: array, items: { $ref: "#/schemas/Expr" } }
+      not: { $ref: "#/schemas/Expr" }
+      eq: { type: object, required: [field, value], properties: { field: { type: string }, value: { type: string } } }
+entities:
+  things:
+    actions:
+      find:
+        method: POST
+        path: /find
+        idempotent: true
+        params:
+          where: { type: object, in: body, required: true, schema: { $ref: "#/schemas/Expr" } }
+        records: data
+        record: { type: object }
+        pagination: { type: none }
+`);
+    const r = await runtimeFor(m, server);
+    let deep: Record<string, unknown> = { eq: { field: 'a', value: 1 } };
+    for (let i = 0; i < 40; i++) deep = { not: deep };
+    await assert.rejects(r.execute({ entity: 'things', action: 'find', params: { where: deep } }), /parameter "where(\.not){40}\.eq\.value" must be a string, got number 1/);
+    let tooDeep: Record<string, unknown> = { eq: { field: 'a', value: 'b' } };
+    for (let i = 0; i < 70; i++) tooDeep = { not: tooDeep };
+    await assert.rejects(r.execute({ entity: 'things', action: 'find', params: { where: tooDeep } }), /nested more than 64 levels deep/);
+    await r.execute({ entity: 'things', action: 'find', params: { where: { or: [{ and: [{ eq: { field: 'a', value: 'b' } }] }, { not: { eq: { field: 'c', value: 'd' } } }] } } });
+    assert.equal(server.requests.length, 1);
+  });
+
+  it('MCP structuredContent still validates when the API drifts from the record schema (a number sent as a string, null for an object)', async () => {
+    const server = await serve((_req, res) => sendJson(res, 200, { data: [{ id: 'a', created_at: '2024-01-01', owner: null, tags: 'none' }] }));
+    const m = manifest(`
+entities:
+  things:
+    actions:
+      list:
+        method: GET
+        path: /things
+        records: data
+        record:
+          type: object
+          required: [id]
+          properties:
+            id: { type: string }
+            created_at: { type: integer, description: Unix seconds }
+            owner: { type: object, properties: { id: { type: string } } }
+            tags: { type: array, items: { type: string } }
+        pagination: { type: none }
+`);
+    const caller = new ToolCaller({ manifest: m, runtimeOptions: { baseUrl: server.url } });
+    const tool = caller.tools.find((t) => t.definition.name === 'things_list')!;
+    const result = await caller.call('things_list', {});
+    const validate = new Ajv2020({ strict: false }).compile(tool.definition.outputSchema!);
+    assert.ok(validate(result.structuredContent), JSON.stringify(validate.errors));
+    const created = ((tool.definition.outputSchema as any).properties.records.items.properties.created_at) as { description: string };
+    assert.equal(created.description, 'integer. Unix seconds', 'the type is said, not enforced');
   });
 
   it('preview: the request as it would leave, secrets redacted, nothing sent; an OAuth2 token is not fetched for it', async () => {

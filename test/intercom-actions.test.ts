@@ -7,6 +7,8 @@ import { startSandbox, type Sandbox } from '../sandbox/index.js';
 import { ConflictError, ParameterError, ServerError, PaginationError, HttpError, type Runtime } from '../src/index.js';
 import { createClient, createRuntime, type ContactSearchQuery, type Operations } from '../generated/index.js';
 import { runCli } from './support/cli.js';
+import { ToolCaller } from '../src/mcp/server.js';
+import { loadManifest, DEFAULT_MANIFEST } from '../src/index.js';
 
 const DAY = 86_400;
 /** Midnight UTC (the sandbox workspace's timezone) of the day holding `t`. */
@@ -24,7 +26,7 @@ describe('Intercom search and writes through the engine', () => {
   const idsWhere = (pred: (c: ReturnType<typeof sb.dataset.contactAt>) => boolean) => contacts().filter(pred).map((c) => c.id).sort();
 
   before(async () => {
-    sb = await startSandbox({ seed: 11, counts: { contacts: 400 } });
+    sb = await startSandbox({ seed: 11, counts: { contacts: 400, companies: 300 } });
     rt = await createRuntime({ baseUrl: sb.url, credentials: { access_token: sb.token } });
   });
   after(async () => {
@@ -157,6 +159,12 @@ describe('Intercom search and writes through the engine', () => {
     assert.equal(cli.code, 18, cli.stderr);
   });
 
+  test('page numbers with a page size over what the API serves (60) still reach every company', async () => {
+    const ids = new Set<string>();
+    for await (const c of rt.paginate({ entity: 'companies', action: 'list', params: { per_page: 100 } })) ids.add(c.id);
+    assert.equal(ids.size, sb.dataset.companies.length);
+  });
+
   test('companies, tags, notes and internal articles are created and read back', async () => {
     const company_id = `acme-${Date.now()}`;
     const { data: company } = await rt.execute({ entity: 'companies', action: 'create', params: { company_id, name: 'Acme', plan: 'pro', size: 12 } });
@@ -265,6 +273,56 @@ describe('companies beyond 10,000: the scroll API', () => {
     now += 61_000;
     const expired = await rt.execute({ entity: 'companies', action: 'list', params: { starting_after: next.meta.next_page! } }).catch((e: unknown) => e);
     assert.ok(expired instanceof HttpError, String(expired));
+  });
+
+  test('a scroll batch cut short is an error, never retried into a gap: each scroll request moves the scroll on', async () => {
+    sb.setFaults([{ kind: 'truncate', every: 3, offset: 2, limit: 1, path: '/companies/scroll' }]);
+    sb.resetStats();
+    try {
+      let n = 0;
+      const pager = rt.paginate({ entity: 'companies', action: 'list' });
+      const err = await (async () => {
+        for await (const _ of pager) n++;
+      })().catch((e: unknown) => e);
+      assert.ok(err instanceof Error && 'code' in err, String(err));
+      assert.ok(n > 0 && n < COMPANIES, `stopped after ${n}`);
+      assert.equal((err as { resumeCursor?: unknown }).resumeCursor, null, 'only starting over resumes a scroll');
+      // No read-ahead: the requests are the first numbered page and the scroll batches asked for, one at a time.
+      assert.equal(sb.stats.requests, 1 + Math.ceil(n / 50) + 1);
+    } finally {
+      sb.setFaults([]);
+      now += 61_000;
+    }
+  });
+
+  test('--limit in the middle of a scroll batch offers no token that would skip the rest; at a batch end it does', async () => {
+    const env = { INTERCOM_ACCESS_TOKEN: sb.token };
+    const mid = await runCli(['execute', 'companies', 'list', '--limit', '70', '--base-url', sb.url], { env });
+    assert.equal(mid.code, 0, mid.stderr);
+    assert.match(mid.stderr, /Stopped at --limit after 70 records\. Run it again to start over\./);
+    now += 61_000;
+    const end = await runCli(['execute', 'companies', 'list', '--limit', '100', '--base-url', sb.url], { env });
+    const token = /--starting-after '([^']+)'/.exec(end.stderr)?.[1];
+    assert.ok(token, end.stderr);
+    const rest = await runCli(['execute', 'companies', 'list', '--limit', '50', '--starting-after', token, '--base-url', sb.url], { env });
+    assert.equal(rest.code, 0, rest.stderr);
+    const firstIds = end.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id);
+    const nextIds = rest.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id);
+    assert.equal(new Set([...firstIds, ...nextIds]).size, 150, 'the batch after the token, none skipped or repeated');
+    now += 61_000;
+  });
+
+  test('MCP: a scroll batch over the output budget comes whole with a note, from one request', async () => {
+    const manifest = await loadManifest(DEFAULT_MANIFEST);
+    const caller = new ToolCaller({ manifest, maxOutputBytes: 4000, runtimeOptions: { baseUrl: sb.url, credentials: { access_token: sb.token } } });
+    const before = sb.requestCount;
+    const result = await caller.call('companies_list', { fields: ['*'] });
+    const out = JSON.parse((result.content as { text: string }[])[0]!.text) as { records: unknown[]; next_page: string | null; note?: string };
+    assert.equal(out.records.length, 50, 'the whole batch');
+    assert.match(out.note ?? '', /scroll the API serves only once/);
+    assert.ok(out.next_page);
+    assert.equal(sb.requestCount - before, 2, 'the numbered first page, then the scroll: nothing fetched again');
+    now += 61_000;
   });
 
   test('a 500 in the middle of a scroll ends the list with an error and a resume point', async () => {

@@ -93,9 +93,8 @@ function described(schema: Schema): Schema {
     out.properties = Object.fromEntries(Object.entries(schema.properties as Record<string, Schema>).map(([k, v]) => [k, described(v)]));
   }
   if (schema.items && typeof schema.items === 'object' && !Array.isArray(schema.items)) out.items = described(schema.items as Schema);
-  // Containers keep their kind (strict validators want it beside properties and items), or null.
-  if (out.properties) out.type = ['object', 'null'];
-  else if (out.items) out.type = ['array', 'null'];
+  // No type on containers either: `properties` and `items` apply only to objects and arrays,
+  // so a field that drifted to another kind passes, its declared kind said in its description.
   for (const [k, v] of Object.entries(schema)) if (!CONSTRAINTS.has(k) && !(k in out) && k !== 'description') out[k] = v;
   return out;
 }
