@@ -131,7 +131,8 @@ export async function callOperation(c: Connection, op: OperationPlan, rawParams:
   const kind = res.status >= 300 || c.plan.rulesOn2xx ? (res.class ?? c.plan.classify(res.status, res.headers, res.body)) : undefined;
   if (kind !== undefined || res.status >= 300) {
     // What was not found, as the caller named it: short enough for a message whatever they sent.
-    const shown = (v: unknown) => { const t = JSON.stringify(v) ?? String(v); return t.length > 100 ? `${t.slice(0, 100)}…` : t; };
+    // A long value is not quoted, not even in part: it may be a secret pasted in the wrong place.
+    const shown = (v: unknown) => { const t = JSON.stringify(v) ?? String(v); return t.length > 42 ? `(a value of ${t.length} characters)` : t; };
     const target = op.pathParams.length ? op.pathParams.map((p) => `${p} ${shown(params[p])}`).join(', ') : undefined;
     const err = c.plan.httpError(res.status, res.body, res.headers, { operation: op.name, method: op.method, url: built.path, credential: c.auth.words, target, advice: page?.advice }, c.redact, kind);
     err.attempts = res.attempts;

@@ -94,7 +94,13 @@ describe('Intercom search and writes through the engine', () => {
       [{ field: 'created_at', operator: '>=', value: 1 }, /date field "created_at" with ">=": dates take only =, > and </],
       [{ field: 'created_at', operator: '!=', value: 1 }, /date field "created_at" with "!="/],
       [{ field: 'updated_at', operator: '>', value: '2024-01-01' }, /uses ">", which compares integers and dates/],
-      [{ field: 'email', operator: 'IN', value: 'a@b.c' }, /uses "IN", which takes an array/],
+      [{ field: 'email', operator: 'IN', value: 'a@b.c' }, /uses "IN", which takes a non-empty array/],
+      [{ field: 'location.country', operator: 'IN', value: [] }, /uses "IN", which takes a non-empty array/],
+      [{ field: 'email', operator: '=', value: ['a@b.c'] }, /gives "=" a list of values: only IN and NIN take lists/],
+      [{ field: 'email', operator: '>', value: 5 }, /compares the string field "email" with ">" and 5: string fields take strings/],
+      [{ field: 'email', operator: '=', value: true }, /string field "email" with "=" and true/],
+      [{ field: 'unsubscribed_from_emails', operator: '=', value: 'yes' }, /boolean field "unsubscribed_from_emails" with "=" and "yes": booleans take true or false/],
+      [{ field: 'role', operator: '=', value: 'admin' }, /searches role for "admin": a contact's role is user or lead/],
       [{ field: 'email', operator: '~', value: 3 }, /uses "~", which works on strings only/],
       [{ field: 'tag_id', operator: 'IN', value: ['1'] }, /tag_id takes only = and !=/],
       [{ field: 'has_hard_bounced', operator: '>', value: 1 }, /boolean field "has_hard_bounced"/],
@@ -111,6 +117,9 @@ describe('Intercom search and writes through the engine', () => {
     }
     await assert.rejects(rt.execute({ entity: 'contacts', action: 'search', params: { query: { field: 'role', operator: '=', value: 'user' }, per_page: 151 } }), /per_page" must be at most 150/);
     await assert.rejects(rt.execute({ entity: 'conversations', action: 'search', params: { query: { field: 'created_at', operator: '>=' as '>', value: 1 } } }), /must be one of "=", "!=", "IN", "NIN", ">", "<"/);
+    await assert.rejects(rt.execute({ entity: 'conversations', action: 'search', params: { query: { field: 'admin_assignee_id', operator: '~', value: '12' } } }), /integer field "admin_assignee_id" with "~"/);
+    await assert.rejects(rt.execute({ entity: 'conversations', action: 'search', params: { query: { field: 'open', operator: '=', value: 'true' } } }), /boolean field "open" with "=" and "true"/);
+    await assert.rejects(rt.execute({ entity: 'conversations', action: 'search', params: { query: { field: 'state', operator: '>', value: 1 } } }), /string field "state" with ">"/);
     await assert.rejects(rt.execute({ entity: 'contacts', action: 'create', params: { name: 'No Key' } }), /need at least one of email, external_id or role/);
     assert.equal(sb.requestCount, start, 'nothing reached the API');
   });

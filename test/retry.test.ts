@@ -22,7 +22,9 @@ describe('retry policy', () => {
     for (const status of [400, 401, 403, 404, 409, 422]) assert.equal(shouldRetry(true, { status }, none, p), false, String(status));
     assert.equal(shouldRetry(true, { status: 403, class: 'rate_limit' }, none, p), true, 'a rule made this 403 a rate limit');
     assert.equal(shouldRetry(false, { status: 503 }, none, p), false, 'a write that may have been applied');
-    assert.equal(shouldRetry(false, { status: 429, class: 'rate_limit' }, none, p), false, 'a write is not repeated even after a 429');
+    // A rate limit refuses the request before it is processed (Intercom, GitHub's secondary limits): a write may go again.
+    assert.equal(shouldRetry(false, { status: 429, class: 'rate_limit' }, none, p), true, 'a write is repeated after a 429');
+    assert.equal(shouldRetry(false, { status: 503 }, none, p), false, 'but not after a 5xx: it may have been processed');
     assert.equal(shouldRetry(true, { status: 500 }, { all: 1, serverErrors: 1 }, p), false, 'the API asks for one 5xx retry');
     assert.equal(shouldRetry(true, { status: 500 }, { all: 1, serverErrors: 0 }, p), true, 'a 429 before does not count');
     assert.equal(shouldRetry(true, { status: 429 }, { all: 4, serverErrors: 0 }, p), false, 'limit reached');

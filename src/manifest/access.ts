@@ -15,8 +15,11 @@ export type Access = 'read' | 'write';
  * @example
  * accessOf({ method: 'POST', idempotent: true }); // 'read'
  * accessOf({ method: 'PUT', idempotent: true }); // 'write'
+ * accessOf({ method: 'POST', idempotent: true, access: 'write' }); // 'write': an upsert
  */
-export function accessOf(action: Pick<ActionSpec, 'method' | 'idempotent'>): Access {
+export function accessOf(action: Pick<ActionSpec, 'method' | 'idempotent' | 'access'>): Access {
+  // Said outright: an idempotent POST that writes (a create-or-update by a key of the caller's).
+  if (action.access) return action.access;
   if (action.method === 'GET') return 'read';
   return action.method === 'POST' && action.idempotent === true ? 'read' : 'write';
 }

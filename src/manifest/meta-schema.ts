@@ -281,6 +281,7 @@ const action = {
     body: { type: 'object' },
     body_format: { enum: ['json', 'form'] },
     idempotent: { type: 'boolean' },
+    access: { enum: ['read', 'write'], description: 'read or write, when the method does not say it (an idempotent POST reads unless this says write)' },
     idempotency_key: headerName,
     param_rules: {
       type: 'array',

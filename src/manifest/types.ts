@@ -166,6 +166,11 @@ export interface ActionSpec {
   body_format?: 'json' | 'form';
   /** A write that is safe to send twice (e.g. a search over POST): it may be retried. */
   idempotent?: boolean;
+  /**
+   * Whether the action reads or writes, when the method does not say it: a POST declared
+   * `idempotent` reads (a search) unless this says `write` (a create-or-update by key).
+   */
+  access?: 'read' | 'write';
   /** A header that carries one generated key per call, reused across retries, so retries are safe. */
   idempotency_key?: string;
   /**

@@ -120,7 +120,8 @@ function annotations(a: ActionSpec): Omit<ToolDefinition['annotations'], 'title'
   const read = accessOf(a) === 'read';
   return {
     readOnlyHint: read,
-    destructiveHint: !read && a.method !== 'POST',
+    // A create does not destroy; an idempotent POST that writes is a create-or-update, which may overwrite.
+    destructiveHint: !read && (a.method !== 'POST' || a.idempotent === true),
     idempotentHint: a.method === 'GET' || a.method === 'PUT' || a.method === 'DELETE' || a.idempotent === true,
     openWorldHint: true,
   };

@@ -183,7 +183,7 @@ function compileCheck(raw: JsonSchema, schemas: Record<string, JsonSchema>, path
         if (f === undefined) return undefined;
         failures.push(f);
       }
-      return failures.find((f) => !f.startsWith(' must be ')) ?? ` matches none of the allowed forms (${failures.join(';')})`;
+      return failures.find((f) => !f.startsWith(' must be ')) ?? ` matches none of the allowed forms (${failures.map((f) => f.trim()).join('; ')})`;
     });
   }
   const all: Check =
@@ -250,7 +250,8 @@ function fillMessage(message: string, v: unknown): string {
   return message.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, key: string) => {
     if (!isSchema(v) || !Object.hasOwn(v, key)) return whole;
     const text = JSON.stringify(v[key]) ?? String(v[key]);
-    return text.length > 60 ? `${text.slice(0, 60)}...` : text;
+    // As in describe(): a long value is not quoted in part.
+    return text.length > 42 ? `(a value of ${text.length} characters)` : text;
   });
 }
 
@@ -289,7 +290,9 @@ function length(s: string): number {
 export function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v)}`;
+  // A long string is not quoted, not even in part: it may be a secret pasted in the wrong place,
+  // and a prefix of one is something no redactor recognises.
+  if (typeof v === 'string') return v.length > 40 ? `a string of ${v.length} characters` : `the string ${JSON.stringify(v)}`;
   if (typeof v === 'object') return 'an object';
   return `${typeof v} ${String(v)}`;
 }

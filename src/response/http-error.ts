@@ -154,7 +154,8 @@ export function compileErrorFactory(spec: ErrorSpec, rateLimit: RateLimitReader)
     const url = redact(ctx.url);
     const where = `${ctx.operation} (${ctx.method} ${url.split('?')[0]})`;
     const extra = { status, requestId, details, method: ctx.method, url };
-    const credential = ctx.credential ? `the ${ctx.credential} credential` : 'the credential';
+    // `ctx.credential` already says "credential" ("access_token credential").
+    const credential = ctx.credential ? `the ${ctx.credential}` : 'the credential';
 
     if (status >= 300 && status < 400) {
       const location = header(headers, 'location');

@@ -1,5 +1,5 @@
 import { ParameterError } from '../errors.js';
-import { declaredFields } from '../manifest/record-fields.js';
+import { declaredFields, fieldPathIssue } from '../manifest/record-fields.js';
 import type { JsonSchema } from '../manifest/types.js';
 import { didYouMean } from '../suggest.js';
 
@@ -46,6 +46,16 @@ export function compileProjection(fields: unknown, record: JsonSchema | undefine
     if (path.length > MAX_PATH || steps.some((s) => s === '')) throw bad(`holds ${JSON.stringify(path.slice(0, 80))}, not a dotted path such as "custom_attributes.plan".`);
     if (known && !known.includes(steps[0]!)) {
       throw bad(`names ${JSON.stringify(steps[0])}, which is not a field of these records.${didYouMean(steps[0]!, known)} Fields: ${known.join(', ')}.`);
+    }
+    // Deeper steps are checked where the schema declares fields (a free-form object takes any name).
+    const issue = steps.length > 1 ? fieldPathIssue(path, record, schemas) : undefined;
+    if (issue) {
+      const where = `"${issue.at}"`;
+      throw bad(
+        issue.scalar
+          ? `holds ${JSON.stringify(path)}, but ${where} is a ${issue.scalar}, with no fields inside.`
+          : `holds ${JSON.stringify(path)}, but ${where} has no field ${JSON.stringify(issue.step)}.${didYouMean(issue.step, issue.known)} Its fields: ${issue.known.join(', ')}.`,
+      );
     }
     add(tree, steps);
   }

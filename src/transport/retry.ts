@@ -52,13 +52,14 @@ export type Outcome = { status: number; class?: ErrorClass } | { error: unknown 
 
 /**
  * Whether a failed attempt may be sent again. `replayable` is false for a write that may
- * not be sent twice: it is retried only when it surely never reached the server (the
- * connection was never made).
+ * not be sent twice: it is retried only when it surely was not processed (the connection
+ * was never made, or the API answered that it is rate limited).
  */
 export function shouldRetry(replayable: boolean, outcome: Outcome, count: RetryCount, policy: RetryPolicy): boolean {
   if (count.all >= policy.limit) return false;
   if ('status' in outcome) {
-    if (!replayable) return false;
+    // A rate limit refuses a request before it is processed: even a write may go again.
+    if (!replayable) return outcome.class === 'rate_limit' || outcome.status === 429;
     // A rule that says "this is a rate limit" (a 403 with no requests left) makes the status worth a retry.
     if (outcome.class === 'rate_limit') return true;
     if (!policy.statuses.includes(outcome.status)) return false;
