@@ -9,6 +9,7 @@ import { DEFAULT_MANIFEST, loadDefaultManifest } from '../src/manifest/default.j
 import { importCommand } from '../src/import/command.js';
 import { mcpCommand } from '../src/mcp/command.js';
 import { serveCommand } from '../src/serve/command.js';
+import { searchCommand, syncCommand } from '../src/sync/command.js';
 import { runDemo } from './demo.js';
 import { listenError, parsePort } from '../src/host/listen.js';
 import { startSandbox, validateFaultRules, type FaultRule, type Sandbox } from './server.js';
@@ -101,7 +102,7 @@ export function main(argv: string[], version: string, io?: CliIo): Promise<numbe
     defaultManifest: DEFAULT_MANIFEST,
     loadDefault: loadDefaultManifest,
     version,
-    commands: { sandbox, demo, serve: serveCommand, mcp: mcpCommand, import: importCommand },
+    commands: { sandbox, demo, serve: serveCommand, mcp: mcpCommand, import: importCommand, sync: syncCommand, search: searchCommand },
   };
   return io ? runCli(argv, config, io) : runCli(argv, config);
 }

@@ -13,6 +13,7 @@ import type {
   PaginationSpec,
   ParamSpec,
   RecordsSpec,
+  SyncSpec,
   ValueSource,
 } from './types.js';
 
@@ -56,6 +57,7 @@ export function analyze(raw: Raw, source: string): { issues: RawIssue[]; manifes
       actions[actionName] = { ...(rest as ActionSpec), params, ...(records ? { records } : {}) };
     }
     checkAgentFields(entity.agent_fields, actions, schemas, ['entities', entityName, 'agent_fields'], issues);
+    if (entity.sync) checkSync(entity.sync as SyncSpec, actions, ['entities', entityName, 'sync'], issues);
     entities[entityName] = { ...(entity as Manifest['entities'][string]), actions };
   }
 
@@ -406,6 +408,25 @@ function checkListShape(
     else if (size.type !== 'integer') issues.push({ path: [...at, 'params', strategy.page_size_param], message: `the page size parameter "${strategy.page_size_param}" must be \`type: integer\`` });
   }
   return strategy;
+}
+
+/** A sync reads with list actions of its own entity; the change feed's filter says where its window starts. */
+function checkSync(sync: SyncSpec, actions: Record<string, ActionSpec>, at: At, issues: RawIssue[]): void {
+  const listAction = (name: string, where: At) => {
+    const a = Object.hasOwn(actions, name) ? actions[name] : undefined;
+    if (!a) issues.push({ path: where, message: `"${name}" is not an action of this entity; name one of ${Object.keys(actions).join(', ')}` });
+    else if (!a.records) issues.push({ path: where, message: `"${name}" returns one record; a sync reads with a list action` });
+    return a;
+  };
+  listAction(sync.full, [...at, 'full']);
+  if (!sync.changes) return;
+  const feed = listAction(sync.changes.action, [...at, 'changes', 'action']);
+  if (feed && !Object.hasOwn(feed.params, sync.changes.param)) {
+    issues.push({ path: [...at, 'changes', 'param'], message: `"${sync.changes.action}" has no parameter "${sync.changes.param}"; its parameters: ${Object.keys(feed.params).join(', ')}` });
+  }
+  if (!JSON.stringify(sync.changes.filter ?? null).includes('"{since}"')) {
+    issues.push({ path: [...at, 'changes', 'filter'], message: 'the filter must hold the string "{since}" where the start of the window goes, e.g. { field: updated_at, operator: ">", value: "{since}" }' });
+  }
 }
 
 /** Every path of `agent_fields` names a field the records of the entity's actions can hold. */

@@ -189,7 +189,39 @@ export interface EntitySpec {
    * these unless the caller names its own `fields`.
    */
   agent_fields?: string[];
+  /** How `sync` keeps a local copy of this entity's records (see SyncSpec). */
+  sync?: SyncSpec;
   actions: Record<string, ActionSpec>;
+}
+
+/**
+ * How an entity is copied into a context store. A full pass reads every record with the
+ * `full` list action (and finds deletions at its end); with `changes`, later passes read only
+ * what changed since the last checkpoint (the highest `updated` value seen), starting
+ * `lookback_s` before it to cover an API that matches timestamps coarsely (by day).
+ */
+export interface SyncSpec {
+  /** The record field that identifies a record (default `id`). */
+  id?: string;
+  /** The record field that says when it last changed, in seconds (default `updated_at`). */
+  updated?: string;
+  /** The list action that reads every record. */
+  full: string;
+  changes?: {
+    /** A list action that takes a filter (a search). */
+    action: string;
+    /** Its parameter that carries the filter. */
+    param: string;
+    /** The filter, with the string "{since}" where the start of the window goes (seconds). */
+    filter: unknown;
+    lookback_s?: number;
+  };
+  /** The page size to ask for (default: the action's own). */
+  page_size?: number;
+  /** Fields searched often: each gets an index in the store. */
+  indexes?: string[];
+  /** With a change feed, a full pass still runs when the last one is older than this (deletions). */
+  full_every_s?: number;
 }
 
 export interface CredentialSpec {

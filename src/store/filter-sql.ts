@@ -1,0 +1,149 @@
+/**
+ * The native search's filter language (`{ field, operator, value }`, AND/OR groups) as SQL
+ * over stored JSON, for SQLite and PostgreSQL alike, with the native search's meaning:
+ * strings match ignoring case, a negated operator is the complement of its positive one (a
+ * record without the field matches `!=`), and comparisons only hold between like types.
+ * Values always travel as bound parameters; a field path only as a quoted JSON path.
+ */
+import { ParameterError } from '../errors.js';
+import type { StoreFilter } from './types.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/** How deep groups may nest and how many filters one may hold: the native search's limits, and a bound on the SQL. */
+const MAX_DEPTH = 4;
+const MAX_FILTERS = 100;
+const FIELD = /^[A-Za-z0-9_$][A-Za-z0-9_$ -]*(\.[A-Za-z0-9_$][A-Za-z0-9_$ -]*){0,7}$/;
+
+/** Collects bound values and names them as each dialect does (`?` or `$n`). */
+export class Params {
+  readonly values: unknown[] = [];
+  constructor(readonly dialect: Dialect) {}
+  add(v: unknown): string {
+    this.values.push(v);
+    return this.dialect === 'sqlite' ? '?' : `$${this.values.length}`;
+  }
+}
+
+/** A dotted field path, checked: it becomes part of the SQL text, quoted. */
+export function fieldSteps(field: unknown): string[] {
+  if (typeof field !== 'string' || !FIELD.test(field)) {
+    throw new ParameterError(`store search: field ${JSON.stringify(field)} is not a dotted path of record fields such as "email" or "custom_attributes.plan".`, 'where');
+  }
+  return field.split('.');
+}
+
+/** The JSON value at a path (SQLite: its SQL value; PostgreSQL: jsonb). */
+export function jsonAt(steps: string[], dialect: Dialect): string {
+  if (dialect === 'sqlite') return `json_extract(record, '$${steps.map((s) => `."${s}"`).join('')}')`;
+  return `(record #> '{${steps.map((s) => `"${s}"`).join(',')}}')`;
+}
+
+/** The text at a path (for string matching). */
+export function textAt(steps: string[], dialect: Dialect): string {
+  if (dialect === 'sqlite') return jsonAt(steps, dialect);
+  return `(record #>> '{${steps.map((s) => `"${s}"`).join(',')}}')`;
+}
+
+/** The number at a path, or NULL when the value there is not a number. */
+export function numberAt(steps: string[], dialect: Dialect): string {
+  const v = jsonAt(steps, dialect);
+  if (dialect === 'sqlite') return `(CASE WHEN json_type(record, '$${steps.map((s) => `."${s}"`).join('')}') IN ('integer', 'real') THEN ${v} END)`;
+  return `(CASE WHEN jsonb_typeof(${v}) = 'number' THEN (${v})::numeric END)`;
+}
+
+/**
+ * The SQL condition of a filter; its values are added to `params`. Throws a ParameterError
+ * naming what is wrong (a field that is not a path, an operator, a value of no use).
+ *
+ * @example
+ * const p = new Params('sqlite');
+ * compileFilter({ field: 'email', operator: '~', value: 'example.com' }, p); // "json_extract(record, '$.\"email\"') LIKE ? ESCAPE '\\'"
+ */
+export function compileFilter(filter: StoreFilter, params: Params, depth = 0): string {
+  if (filter === null || typeof filter !== 'object' || Array.isArray(filter)) throw bad('each filter must be { field, operator, value } or { operator: AND | OR, value: [...] }');
+  if (!('field' in filter)) {
+    const { operator, value } = filter as { operator: unknown; value: unknown };
+    if (operator !== 'AND' && operator !== 'OR') throw bad(`a group's operator must be AND or OR, got ${JSON.stringify(operator)}`);
+    if (!Array.isArray(value) || value.length === 0) throw bad('a group needs a non-empty list of filters in value');
+    if (depth >= MAX_DEPTH) throw bad(`groups nest at most ${MAX_DEPTH} levels deep`);
+    if (value.length > MAX_FILTERS) throw bad(`a group holds at most ${MAX_FILTERS} filters`);
+    return `(${value.map((f) => compileFilter(f as StoreFilter, params, depth + 1)).join(` ${operator} `)})`;
+  }
+  const { field, operator, value } = filter as { field: unknown; operator: unknown; value: unknown };
+  const steps = fieldSteps(field);
+  const d = params.dialect;
+  const not = (positive: string) => (d === 'sqlite' ? `NOT COALESCE(${positive}, 0)` : `NOT COALESCE(${positive}, false)`);
+  switch (operator) {
+    case '=':
+      return equals(steps, value, params);
+    case '!=':
+      return not(equals(steps, value, params));
+    case 'IN':
+    case 'NIN': {
+      if (!Array.isArray(value) || value.length === 0) throw bad(`${operator} takes a non-empty list of values`);
+      if (value.length > 1000) throw bad(`${operator} takes at most 1,000 values`);
+      const any = `(${value.map((v) => equals(steps, v, params)).join(' OR ')})`;
+      return operator === 'IN' ? any : not(any);
+    }
+    case '~':
+    case '!~':
+    case '^':
+    case '$': {
+      if (typeof value !== 'string') throw bad(`${operator} works on strings: the value must be a string`);
+      const escaped = value.replace(/[\\%_]/g, (c) => `\\${c}`);
+      const pattern = operator === '^' ? `${escaped}%` : operator === '$' ? `%${escaped}` : `%${escaped}%`;
+      // LIKE ignores ASCII case in SQLite; ILIKE ignores case in PostgreSQL.
+      const positive = `${textAt(steps, d)} ${d === 'sqlite' ? 'LIKE' : 'ILIKE'} ${params.add(pattern)} ESCAPE '\\'`;
+      return operator === '!~' ? not(positive) : positive;
+    }
+    case '>':
+    case '<':
+    case '>=':
+    case '<=': {
+      if (typeof value === 'number' && Number.isFinite(value)) return `${numberAt(steps, d)} ${operator} ${params.add(value)}`;
+      if (typeof value === 'string') return `${textAt(steps, d)} ${operator} ${params.add(value)}`;
+      throw bad(`${operator} compares numbers (or strings): got ${JSON.stringify(value)}`);
+    }
+    default:
+      throw bad(`operator ${JSON.stringify(operator)} is not one of =, !=, IN, NIN, >, <, >=, <=, ~, !~, ^, $`);
+  }
+}
+
+/** Equality with the native search's meaning: strings ignore case; null matches a missing or null field. */
+function equals(steps: string[], value: unknown, params: Params): string {
+  const d = params.dialect;
+  if (value === null) return d === 'sqlite' ? `${jsonAt(steps, d)} IS NULL` : `(${jsonAt(steps, d)} IS NULL OR ${jsonAt(steps, d)} = 'null'::jsonb)`;
+  if (typeof value === 'string') {
+    // COLLATE NOCASE lets SQLite use an index on the field (see indexSql).
+    return d === 'sqlite' ? `${jsonAt(steps, d)} = ${params.add(value)} COLLATE NOCASE` : `lower(${textAt(steps, d)}) = lower(${params.add(value)})`;
+  }
+  if (typeof value === 'number' && Number.isFinite(value)) return d === 'sqlite' ? `${jsonAt(steps, d)} = ${params.add(value)}` : `${numberAt(steps, d)} = ${params.add(value)}`;
+  if (typeof value === 'boolean') {
+    return d === 'sqlite'
+      ? `json_type(record, '$${steps.map((s) => `."${s}"`).join('')}') = ${params.add(value ? 'true' : 'false')}`
+      : `${jsonAt(steps, d)} = ${params.add(JSON.stringify(value))}::jsonb`;
+  }
+  throw bad(`a value must be a string, number, boolean or null (or a list of them for IN and NIN), got ${JSON.stringify(value)?.slice(0, 40)}`);
+}
+
+/** The ORDER BY of a sort: by the field (numbers before strings, nulls last), then by id, so pages are stable. */
+export function orderBy(sort: { field: string; order?: 'ascending' | 'descending' } | undefined, dialect: Dialect): string {
+  if (!sort) return 'ORDER BY id';
+  const steps = fieldSteps(sort.field);
+  if (sort.order !== undefined && sort.order !== 'ascending' && sort.order !== 'descending') throw bad('sort.order must be ascending or descending');
+  const dir = sort.order === 'descending' ? 'DESC' : 'ASC';
+  const value = dialect === 'sqlite' ? jsonAt(steps, dialect) : jsonAt(steps, dialect);
+  return `ORDER BY ${value} IS NULL, ${value} ${dir}, id`;
+}
+
+/** Index expressions for a field, matching what compileFilter writes (equality ignoring case, numbers). */
+export function indexExpressions(field: string, dialect: Dialect): string[] {
+  const steps = fieldSteps(field);
+  if (dialect === 'sqlite') return [`${jsonAt(steps, dialect)} COLLATE NOCASE`, jsonAt(steps, dialect)];
+  return [`lower(${textAt(steps, dialect)})`, numberAt(steps, dialect)];
+}
+
+function bad(why: string): ParameterError {
+  return new ParameterError(`store search: ${why}.`, 'where');
+}

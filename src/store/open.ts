@@ -1,0 +1,27 @@
+/** A context store from where it lives: `sqlite:<file>` (or a plain path), or a `postgres://` URL. */
+import { ConfigurationError } from '../errors.js';
+import { openSqliteContextStore } from './sqlite.js';
+import type { ContextStore } from './types.js';
+
+/**
+ * Opens (without creating tables: see prepareStore) the store a location names.
+ *
+ * @example
+ * const store = await openContextStore('sqlite:./intercom.db');
+ */
+export async function openContextStore(location: string): Promise<ContextStore> {
+  if (/^postgres(ql)?:\/\//i.test(location)) {
+    const { openPostgresContextStore } = await import('./postgres.js');
+    return openPostgresContextStore(location);
+  }
+  const file = location.startsWith('sqlite:') ? location.slice('sqlite:'.length) : location;
+  if (file === '' || /^[a-z][a-z0-9+.-]*:\/\//i.test(file)) {
+    throw new ConfigurationError(`--store ${JSON.stringify(redactUrl(location))} is not a store: give sqlite:<file> (or a file path) or a postgres:// URL.`);
+  }
+  return openSqliteContextStore(file);
+}
+
+/** A location with any password taken out, for messages. */
+export function redactUrl(location: string): string {
+  return location.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@/]*@/i, '$1[redacted]@');
+}

@@ -1,0 +1,209 @@
+// Incremental sync into the context store, end to end against the Intercom sandbox: full then
+// change passes with edits and creations between runs, deletions found by a full pass,
+// kill -9 at chosen points of a real `sync` process and a resume, and the store's search
+// against the sandbox's native search on the same data. Each engine runs the same suite.
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startSandbox, type Sandbox } from '../sandbox/index.js';
+import { createRuntime, type Operations } from '../generated/index.js';
+import type { Runtime } from '../src/index.js';
+import { openContextStore } from '../src/store/open.js';
+import type { ContextStore, StoreFilter } from '../src/store/types.js';
+import { syncAll } from '../src/sync/sync.js';
+import { BIN } from './support/cli.js';
+import { storeEngines } from './support/stores.js';
+
+const put = (sb: Sandbox, path: string, body: unknown, method = 'PUT') =>
+  fetch(sb.url + path, { method, headers: { authorization: `Bearer ${sb.token}`, 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body) }).then(async (r) => {
+    const text = await r.text();
+    assert.ok(r.ok, `${method} ${path}: ${r.status} ${text}`);
+    return JSON.parse(text) as { id: string; updated_at?: number };
+  });
+
+/** Every live record of a list, as the API serves it now. */
+async function live(rt: Runtime<Operations>, entity: 'contacts' | 'conversations' | 'companies'): Promise<Map<string, number | null>> {
+  const out = new Map<string, number | null>();
+  for await (const r of rt.paginate({ entity, action: 'list', params: {} } as never)) {
+    const rec = r as { id: string; updated_at?: number | null };
+    out.set(rec.id, rec.updated_at ?? null);
+  }
+  return out;
+}
+
+/** Every record of an entity in the store, by id with its updated_at. */
+async function stored(store: ContextStore, entity: string): Promise<Map<string, number | null>> {
+  const out = new Map<string, number | null>();
+  let cursor: string | undefined;
+  do {
+    const page = await store.search(entity, { limit: 1000, ...(cursor ? { cursor } : {}) });
+    for (const r of page.data) out.set(r.id as string, (r.updated_at as number | null | undefined) ?? null);
+    cursor = page.next_cursor ?? undefined;
+  } while (cursor);
+  return out;
+}
+
+for (const engine of storeEngines()) {
+  describe(`sync into ${engine.name}`, () => {
+    let sb: Sandbox;
+    let rt: Runtime<Operations>;
+    let dir: string;
+    let now = Date.UTC(2025, 6, 2, 12);
+
+    before(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'sync-'));
+      sb = await startSandbox({ seed: 3, counts: { contacts: 700, conversations: 120, companies: 90 }, now: () => now });
+      rt = await createRuntime({ baseUrl: sb.url, credentials: { access_token: sb.token } });
+      await engine.start?.();
+    });
+    after(async () => {
+      await rt.close();
+      await sb.close();
+      await engine.stop?.();
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    test('a full pass, then change passes: every edit and creation found, nothing twice, few requests', async () => {
+      const store = await openContextStore(await engine.location(dir, 'incremental'));
+      try {
+        const first = await syncAll(rt, store, { entities: ['contacts', 'conversations', 'companies', 'tags'], clock: () => now });
+        assert.deepEqual(first.map((r) => [r.entity, r.mode, r.complete]), [['contacts', 'full', true], ['conversations', 'full', true], ['companies', 'full', true], ['tags', 'full', true]]);
+        assert.deepEqual(await stored(store, 'contacts'), await live(rt, 'contacts'));
+        assert.deepEqual(await stored(store, 'companies'), await live(rt, 'companies'));
+
+        // Between runs: 1% of contacts edited, a few created, a company renamed, a day later.
+        now += 86_400_000;
+        const edited = [5, 77, 150, 299, 420, 600, 699].map((i) => sb.dataset.contactAt(i).id);
+        for (const id of edited) await put(sb, `/contacts/${id}`, { name: `Edited ${id}` });
+        const created = [];
+        for (let i = 0; i < 3; i++) created.push((await put(sb, '/contacts', { email: `new.${i}@example.org`, role: 'user' }, 'POST')).id);
+        const company = sb.dataset.companies[10]!;
+        await put(sb, `/companies/${company.id}`, { name: 'Renamed Inc' });
+
+        const before = sb.requestCount;
+        const second = await syncAll(rt, store, { entities: ['contacts'], clock: () => now });
+        const changeRequests = sb.requestCount - before;
+        assert.equal(second[0]!.mode, 'changes');
+        const after1 = await stored(store, 'contacts');
+        assert.deepEqual(after1, await live(rt, 'contacts'), 'the store holds exactly the live contacts, each at its latest updated_at');
+        for (const id of edited) {
+          const hit = await store.search('contacts', { where: { field: 'id', operator: '=', value: id } });
+          assert.equal(hit.data[0]!.name, `Edited ${id}`);
+        }
+        for (const id of created) assert.ok(after1.has(id));
+        // The change feed read the window since the checkpoint, not the whole list (700 contacts, 5 pages at 150).
+        assert.ok(changeRequests < 5, `${changeRequests} requests for the change pass`);
+
+        // Companies have no change feed: every sync is a full pass.
+        const third = await syncAll(rt, store, { entities: ['companies'], clock: () => now });
+        assert.equal(third[0]!.mode, 'full');
+        const renamed = await store.search('companies', { where: { field: 'name', operator: '=', value: 'renamed inc' } });
+        assert.deepEqual(renamed.data.map((c) => c.id), [company.id]);
+
+        // Running again with nothing changed writes nothing new and keeps every record once.
+        await syncAll(rt, store, { entities: ['contacts'], clock: () => now });
+        assert.deepEqual(await stored(store, 'contacts'), await live(rt, 'contacts'));
+        const status = await store.status();
+        assert.equal(status.find((s) => s.entity === 'contacts')!.records, 703);
+      } finally {
+        await store.close();
+      }
+    });
+
+    test("the store's search gives what the native search gives on the same data", async () => {
+      const store = await openContextStore(await engine.location(dir, 'search'));
+      try {
+        await syncAll(rt, store, { entities: ['contacts'], full: true, clock: () => now });
+        const sample = sb.dataset.contactAt(42);
+        const domain = sample.email.split('@')[1]!;
+        const filters: StoreFilter[] = [
+          { field: 'email', operator: '=', value: sample.email.toUpperCase() },
+          { field: 'role', operator: '!=', value: 'user' },
+          { field: 'role', operator: 'IN', value: ['lead'] },
+          { field: 'email', operator: '~', value: domain },
+          { field: 'email', operator: '!~', value: domain },
+          { field: 'email', operator: '^', value: sample.email.slice(0, 4) },
+          { field: 'email', operator: '$', value: `@${domain}` },
+          { field: 'custom_attributes.seats', operator: '>=', value: 100 },
+          { field: 'custom_attributes.seats', operator: '<', value: 20 },
+          { field: 'unsubscribed_from_emails', operator: '=', value: true },
+          { operator: 'AND', value: [{ field: 'role', operator: '=', value: 'lead' }, { operator: 'OR', value: [{ field: 'custom_attributes.seats', operator: '>', value: 200 }, { field: 'email', operator: '~', value: domain }] }] },
+        ];
+        for (const where of filters) {
+          const native: string[] = [];
+          for await (const c of rt.paginate({ entity: 'contacts', action: 'search', params: { query: where as never, per_page: 150 } })) native.push(c.id);
+          const local: string[] = [];
+          let cursor: string | undefined;
+          do {
+            const page = await store.search('contacts', { where, limit: 100, ...(cursor ? { cursor } : {}) });
+            local.push(...page.data.map((r) => r.id as string));
+            cursor = page.next_cursor ?? undefined;
+            assert.ok(page.freshness.last_synced_at, 'every answer says how fresh it is');
+          } while (cursor);
+          assert.deepEqual(local.sort(), native.sort(), JSON.stringify(where));
+        }
+      } finally {
+        await store.close();
+      }
+    });
+
+    test('kill -9 at chosen points of a real sync process, then a resume: exactly the live records, each once', async () => {
+      const location = await engine.location(dir, 'crash');
+      // Every answer takes a while, so a kill lands while the process waits for a page (with the
+      // one before written, and possibly while it writes the next): never after it finished.
+      sb.setFaults([{ kind: 'slow', every: 1, delayMs: 150 }]);
+      try {
+        // Kill after the 1st, 3rd and 2nd page written, each time resuming where the last one stopped.
+        for (const killAfter of [1, 3, 2]) {
+          const reported = await runUntilKilled(sb, location, killAfter);
+          assert.ok(reported >= killAfter, `killed after ${reported} pages were reported written`);
+        }
+      } finally {
+        sb.setFaults([]);
+      }
+      const finish = await runSync(sb, location);
+      assert.equal(finish.code, 0, finish.stderr);
+      const store = await openContextStore(location);
+      try {
+        for (const entity of ['contacts', 'conversations', 'companies'] as const) assert.deepEqual(await stored(store, entity), await live(rt, entity), entity);
+      } finally {
+        await store.close();
+      }
+    });
+  });
+}
+
+function childEnv(sb: Sandbox): NodeJS.ProcessEnv {
+  return { ...process.env, INTERCOM_ACCESS_TOKEN: sb.token, DEBUG: undefined };
+}
+
+/** Runs `sync` and SIGKILLs it as soon as it reports its n-th page written; resolves with how many it reported. */
+function runUntilKilled(sb: Sandbox, location: string, n: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, 'sync', 'contacts', 'conversations', 'companies', '--store', location, '--base-url', sb.url], { env: childEnv(sb), stdio: ['ignore', 'pipe', 'pipe'] });
+    let pages = 0;
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      if ((JSON.parse(line) as { type: string }).type !== 'page') return;
+      if (++pages === n) child.kill('SIGKILL');
+    });
+    child.on('exit', (code, signal) => {
+      if (signal === 'SIGKILL') resolve(pages);
+      else reject(new Error(`sync ended before it was killed (code ${code}): ${stderr}`));
+    });
+  });
+}
+
+function runSync(sb: Sandbox, location: string): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, 'sync', 'contacts', 'conversations', 'companies', '--store', location, '--base-url', sb.url], { env: childEnv(sb), stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (code) => resolve({ code, stderr }));
+  });
+}
