@@ -11,3 +11,7 @@ export type * from './manifest/types.js';
 export * from './errors.js';
 export { createClient } from './client.js';
 export type { ClientBase } from './client.js';
+export { openContextStore } from './store/open.js';
+export type { ContextStore, EntityStatus, StoreAnswer, StoreFilter, StoreQuery, StoredRecord, SyncState } from './store/types.js';
+export { prepareStore, syncAll, syncedEntities } from './sync/sync.js';
+export type { SyncEvent, SyncOptions, SyncReport } from './sync/sync.js';

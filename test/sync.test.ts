@@ -15,7 +15,9 @@ import type { Runtime } from '../src/index.js';
 import { openContextStore } from '../src/store/open.js';
 import type { ContextStore, StoreFilter } from '../src/store/types.js';
 import { syncAll } from '../src/sync/sync.js';
-import { BIN } from './support/cli.js';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { BIN, runCli } from './support/cli.js';
 import { storeEngines } from './support/stores.js';
 
 const put = (sb: Sandbox, path: string, body: unknown, method = 'PUT') =>
@@ -149,6 +151,55 @@ for (const engine of storeEngines()) {
       } finally {
         await store.close();
       }
+    });
+
+    test('search and the MCP store tools read the copy, say how fresh it is, and send nothing upstream', async () => {
+      const location = await engine.location(dir, 'tools');
+      const env = { INTERCOM_ACCESS_TOKEN: sb.token };
+      const synced = await runCli(['sync', 'contacts', '--store', location, '--base-url', sb.url], { env });
+      assert.equal(synced.code, 0, synced.stderr);
+      const lines = synced.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; entity: string; records: number });
+      assert.equal(lines.at(-1)!.type, 'done');
+      const before = sb.requestCount;
+      const cli = await runCli(['search', 'contacts', '--store', location, '--where', '{"field":"role","operator":"=","value":"lead"}', '--fields', 'id,role', '--limit', '5'], { env });
+      assert.equal(cli.code, 0, cli.stderr);
+      const answer = JSON.parse(cli.stdout) as { data: { id: string; role: string }[]; next_cursor: string | null; freshness: { oldest_record_synced_at: string; last_synced_at: string } };
+      assert.equal(answer.data.length, 5);
+      for (const r of answer.data) assert.deepEqual(Object.keys(r).sort(), ['id', 'role']);
+      assert.ok(answer.next_cursor && answer.freshness.oldest_record_synced_at && answer.freshness.last_synced_at);
+
+      const transport = new StdioClientTransport({ command: process.execPath, args: [BIN, 'mcp', '--store', location, '--base-url', sb.url, '--max-output-bytes', '4000'], env: { ...childEnv(sb) } as Record<string, string>, stderr: 'pipe' });
+      transport.stderr?.on('data', () => {});
+      const client = new Client({ name: 'sync-test', version: '0.0.0' });
+      await client.connect(transport);
+      const seen = new Set<string>();
+      let upstream = 0;
+      try {
+        const { tools } = await client.listTools();
+        const tool = tools.find((t) => t.name === 'contacts_store_search')!;
+        assert.equal(tool.annotations?.readOnlyHint, true);
+        assert.ok(tools.some((t) => t.name === 'companies_store_search'));
+        let cursor: string | undefined;
+        let calls = 0;
+        do {
+          const result = await client.callTool({ name: 'contacts_store_search', arguments: { where: { field: 'role', operator: '=', value: 'lead' }, limit: 100, ...(cursor ? { cursor } : {}) } });
+          const out = result.structuredContent as { data: { id: string }[]; next_cursor: string | null; freshness: object; note?: string };
+          assert.ok(Buffer.byteLength((result.content as { text: string }[])[0]!.text) <= 4000, 'within the budget');
+          for (const r of out.data) {
+            assert.ok(!seen.has(r.id), 'no record twice');
+            seen.add(r.id);
+          }
+          cursor = out.next_cursor ?? undefined;
+          calls++;
+        } while (cursor && calls < 200);
+        upstream = sb.requestCount - before;
+        const leads = [];
+        for await (const c of rt.paginate({ entity: 'contacts', action: 'search', params: { query: { field: 'role', operator: '=', value: 'lead' }, per_page: 150 } })) leads.push(c.id);
+        assert.deepEqual([...seen].sort(), leads.sort(), 'every lead once, though pages were cut to the budget');
+      } finally {
+        await client.close();
+      }
+      assert.equal(upstream, 0, 'the store tools and search never call upstream');
     });
 
     test('kill -9 at chosen points of a real sync process, then a resume: exactly the live records, each once', async () => {

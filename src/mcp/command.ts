@@ -13,12 +13,14 @@ import { GuardedStdioTransport } from './stdio.js';
 export const mcpCommand: HostCommand = {
   summary: 'Serve the operations as tools of an MCP server over stdio: reads only, unless --allow-writes (credentials from the environment)',
   usage:
-    `mcp [--manifest <path>] [--base-url <url>] [--max-output-bytes ${DEFAULT_MAX_OUTPUT_BYTES}] [--allow-writes]\n` +
+    `mcp [--manifest <path>] [--base-url <url>] [--max-output-bytes ${DEFAULT_MAX_OUTPUT_BYTES}] [--allow-writes] [--store <sqlite:file | postgres://...>]\n` +
     '\n' +
     '  --max-output-bytes  largest answer of one tool call; list pages are sized to fit it before they are fetched\n' +
     '  --allow-writes      also serve the tools that change data upstream (create, update, delete); without it they\n' +
-    '                      are not listed and a call to one is refused',
-  options: { 'max-output-bytes': { type: 'string' }, 'allow-writes': { type: 'boolean' } },
+    '                      are not listed and a call to one is refused\n' +
+    '  --store             the context store sync keeps (or CONNECTOR_STORE): adds <entity>_store_search tools that\n' +
+    '                      read the local copy and say how fresh it is',
+  options: { 'max-output-bytes': { type: 'string' }, 'allow-writes': { type: 'boolean' }, store: { type: 'string' } },
   async run({ values, io, config }) {
     const maxOutputBytes = number(values, 'max-output-bytes') ?? DEFAULT_MAX_OUTPUT_BYTES;
     if (maxOutputBytes < MIN_MAX_OUTPUT_BYTES) throw new UsageError(`--max-output-bytes must be at least ${MIN_MAX_OUTPUT_BYTES}.`);
@@ -36,7 +38,8 @@ export const mcpCommand: HostCommand = {
       log(`${err.message} Tools are listed, but every call will fail until it is fixed.`);
     }
 
-    const server = createMcpServer({ manifest, runtimeOptions: options, setupError, maxOutputBytes, allowWrites: values['allow-writes'] === true, log });
+    const store = typeof values.store === 'string' ? values.store : io.env.CONNECTOR_STORE;
+    const server = createMcpServer({ manifest, runtimeOptions: options, setupError, maxOutputBytes, allowWrites: values['allow-writes'] === true, log, ...(store ? { store } : {}) });
     // A tool result carries its text twice (content and structuredContent); tools/list of a large manifest is larger still.
     const transport = new GuardedStdioTransport(process.stdin, io.stdout as Writable, { maxAnswerBytes: Math.max(4 * 1024 * 1024, 2 * maxOutputBytes + 64 * 1024) });
     const closed = new Promise<void>((resolve) => {

@@ -24,6 +24,11 @@ import { didYouMean } from '../suggest.js';
 import { WHOLE_RECORD } from '../response/project.js';
 import { estimateRecordBytes, pageSizeFor, RecordSizes } from './budget.js';
 import { buildTools, describeParams, type OperationTool, type ToolOptions } from './tools.js';
+import { buildStoreTools, storeToolCaller } from './store-tools.js';
+import { openContextStore } from '../store/open.js';
+import type { ContextStore } from '../store/types.js';
+import { prepareStore } from '../sync/sync.js';
+
 import { McpSession } from './session.js';
 
 /**
@@ -51,6 +56,11 @@ export interface McpServerOptions {
    */
   allowWrites?: boolean;
   tools?: ToolOptions;
+  /**
+   * A context store `sync` keeps (a location: `sqlite:<file>` or a postgres:// URL): adds a
+   * read-only `<entity>_store_search` tool per synced entity.
+   */
+  store?: string;
   /** Diagnostics (one line each); never the protocol stream. */
   log?: (line: string) => void;
 }
@@ -92,12 +102,23 @@ export interface CallToolResult {
  */
 export function createMcpServer(options: McpServerOptions): McpSession {
   const caller = new ToolCaller(options);
+  const storeTools = options.store ? buildStoreTools(options.manifest) : [];
+  let opened: Promise<ContextStore> | undefined;
+  const store = () => (opened ??= openContextStore(options.store!).then(async (s) => (await prepareStore(options.manifest, s), s)));
+  const secrets = typeof options.runtimeOptions?.credentials === 'object' ? Object.values(options.runtimeOptions.credentials) : [];
+  const stored = storeToolCaller(storeTools, store, caller.budget, createRedactor(secrets));
+  const base = instructions(options.manifest, caller);
   return new McpSession({
     info: { name: options.manifest.connector.name, version: options.manifest.connector.version },
-    instructions: instructions(options.manifest, caller),
-    tools: caller.tools.map((t) => t.definition),
-    call: (name, args, signal) => caller.call(name, args, signal),
-    release: () => caller.close(),
+    instructions: storeTools.length
+      ? `${base} The *_store_search tools read a local copy that sync keeps (no request upstream); their answers say how fresh they are.`
+      : base,
+    tools: [...caller.tools.map((t) => t.definition), ...storeTools.map((t) => t.definition)],
+    call: (name, args, signal) => (stored.has(name) ? stored.call(name, args ?? {}) : caller.call(name, args, signal)),
+    release: async () => {
+      await caller.close();
+      if (opened) await (await opened.catch(() => undefined))?.close();
+    },
   });
 }
 

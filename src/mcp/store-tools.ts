@@ -1,0 +1,109 @@
+/**
+ * MCP tools over a context store: one `<entity>_store_search` per synced entity. They read
+ * the local copy that `sync` keeps (no request upstream, no rate limit spent) and every
+ * answer says how fresh it is, so an agent can tell a stale answer from a live one.
+ */
+import { isConnectorError } from '../errors.js';
+import type { Manifest } from '../manifest/types.js';
+import type { Redactor } from '../redact.js';
+import { compileProjection, WHOLE_RECORD } from '../response/project.js';
+import type { ContextStore, StoreFilter, StoreQuery } from '../store/types.js';
+import { syncedEntities } from '../sync/sync.js';
+import type { CallToolResult } from './server.js';
+import type { ToolDefinition } from './tools.js';
+
+const FILTER_HELP =
+  'A filter { "field": "email", "operator": "~", "value": "example.com" } or a group { "operator": "AND" | "OR", "value": [filters or groups] }. ' +
+  'Fields are dotted paths of the record ("custom_attributes.plan"). Operators: =, !=, IN, NIN (lists), >, <, >=, <= (numbers; timestamps are Unix seconds, compared exactly), ~, !~, ^, $ (strings: contains, not, starts, ends). Strings match ignoring case.';
+
+interface StoreTool {
+  definition: ToolDefinition;
+  entity: string;
+  defaultFields: string[] | undefined;
+  project: (fields: unknown) => ((r: Record<string, unknown>) => Record<string, unknown>) | undefined;
+}
+
+/** The store tools of a manifest: one per entity that declares a sync. */
+export function buildStoreTools(manifest: Manifest): StoreTool[] {
+  return syncedEntities(manifest).map(([entity, spec]) => {
+    const record = manifest.entities[entity]!.actions[spec.full]?.record;
+    const defaultFields = manifest.entities[entity]!.agent_fields;
+    const name = `${entity}_store_search`;
+    return {
+      entity,
+      defaultFields,
+      project: (fields) => compileProjection(fields, record, manifest.schemas, name),
+      definition: {
+        name,
+        title: `Search the local copy of ${manifest.entities[entity]!.title ?? entity}`,
+        description:
+          `Searches the local copy of ${entity} that sync keeps: fast, and no request upstream. The copy may lag: each answer's freshness says when its oldest record was synced (oldest_record_synced_at) and the last checkpoint. ` +
+          `Use the live tools when the answer must be current to the minute. Returns {"data": [...], "next_cursor": "..." | null, "freshness": {...}}; while next_cursor is not null, call again with cursor set to it.`,
+        inputSchema: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            where: { type: 'object', description: FILTER_HELP },
+            sort: { type: 'object', additionalProperties: false, required: ['field'], properties: { field: { type: 'string' }, order: { type: 'string', enum: ['ascending', 'descending'] } } },
+            limit: { type: 'integer', minimum: 1, maximum: 100, description: 'Records per answer (default 20).' },
+            cursor: { type: 'string', description: 'The next_cursor of the previous answer to the same search.' },
+            fields: { type: 'array', items: { type: 'string' }, description: `Fields to return, as dotted paths; ["${WHOLE_RECORD}"] for whole records.${defaultFields ? ` Default: ${defaultFields.join(', ')}.` : ''}` },
+          },
+        },
+        outputSchema: {
+          type: 'object',
+          required: ['data', 'next_cursor', 'freshness'],
+          properties: {
+            data: { type: 'array', items: { type: 'object' } },
+            next_cursor: { type: ['string', 'null'] },
+            freshness: { type: 'object', description: 'oldest_record_synced_at, checkpoint, last_synced_at' },
+            note: { type: 'string' },
+          },
+        },
+        annotations: { title: `Search the local copy of ${entity}`, readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+      },
+    };
+  });
+}
+
+/**
+ * Answers store tool calls within the output budget: a page that does not fit keeps the
+ * records that do, and its next_cursor goes on right after them (nothing skipped).
+ */
+export function storeToolCaller(tools: StoreTool[], store: () => Promise<ContextStore>, budget: number, redact: Redactor) {
+  const byName = new Map(tools.map((t) => [t.definition.name, t]));
+  const text = (out: unknown): CallToolResult => {
+    const body = redact(JSON.stringify(out));
+    return { content: [{ type: 'text', text: body }], structuredContent: JSON.parse(body) as Record<string, unknown> };
+  };
+  return {
+    has: (name: string) => byName.has(name),
+    async call(name: string, args: Record<string, unknown>): Promise<CallToolResult> {
+      const tool = byName.get(name)!;
+      try {
+        const fields = args.fields ?? tool.defaultFields;
+        const project = tool.project(fields);
+        const limit = args.limit === undefined ? 20 : (args.limit as number);
+        const query: StoreQuery = { limit, where: args.where as StoreFilter | undefined, sort: args.sort as StoreQuery['sort'], cursor: args.cursor as string | undefined };
+        const s = await store();
+        const answer = await s.search(tool.entity, query);
+        const data = project ? answer.data.map(project) : answer.data;
+        let out: Record<string, unknown> = { ...answer, data };
+        for (let keep = data.length; Buffer.byteLength(JSON.stringify(out)) > budget && keep > 1; ) {
+          // Fewer records, and the cursor of a search that starts right after the last one kept.
+          keep = Math.max(1, Math.floor(keep / 2));
+          const rest = await s.search(tool.entity, { ...query, limit: keep });
+          out = {
+            ...rest,
+            data: project ? rest.data.map(project) : rest.data,
+            note: `Only ${keep} records fit this server's output budget of ${budget} bytes; next_cursor continues right after them. Ask for fewer fields to get more per answer.`,
+          };
+        }
+        return text(out);
+      } catch (err) {
+        const message = isConnectorError(err) || err instanceof Error ? err.message : String(err);
+        return { content: [{ type: 'text', text: redact(`Error [${isConnectorError(err) ? err.code : 'STORE_ERROR'}]: ${message}`) }], isError: true };
+      }
+    },
+  };
+}
