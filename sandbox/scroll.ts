@@ -27,8 +27,11 @@ export class CompanyScroll {
   /** `now` is the sandbox's clock, so expiry can be tested without waiting a minute. */
   constructor(private readonly now: () => number) {}
 
-  /** The next page of `companies` for this scroll_param, or the first page of a new scroll. */
-  page(param: string | null, companies: readonly Company[]): ScrollPage {
+  /**
+   * The next page of `companies` for this scroll_param, or the first page of a new scroll.
+   * `isLive` refuses the positions of deleted companies, which are skipped.
+   */
+  page(param: string | null, companies: readonly Company[], isLive: (index: number) => boolean = () => true): ScrollPage {
     const live = this.live();
     let scroll: NonNullable<CompanyScroll['open']>;
     if (param === null || param === '') {
@@ -39,10 +42,15 @@ export class CompanyScroll {
       if (!live || live.param !== param) throw notFound('not_found', 'scroll parameter not found');
       scroll = live;
     }
-    // Walking positions of the live list: companies created meanwhile are appended, so they are
-    // served later in the same scroll, and none is served twice.
-    const data = companies.slice(scroll.next, scroll.next + SCROLL_PAGE_SIZE);
-    scroll.next += data.length;
+    // Walking positions of the list: companies created meanwhile are appended, so they are
+    // served later in the same scroll, none is served twice, and one deleted meanwhile keeps its
+    // position (skipped), so the ones after it are not.
+    const data: Company[] = [];
+    let next = scroll.next;
+    for (; next < companies.length && data.length < SCROLL_PAGE_SIZE; next++) {
+      if (isLive(next)) data.push(companies[next] as Company);
+    }
+    scroll.next = next;
     scroll.lastUsedMs = this.now();
     if (data.length === 0) this.open = undefined;
     return { type: 'list', data, pages: null, total_count: null, scroll_param: scroll.param };

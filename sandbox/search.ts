@@ -61,9 +61,13 @@ export const CONVERSATION_DIALECT: Dialect = {
 };
 
 export interface Searchable<T extends { id: string }> {
+  /** Positions to walk; with `live`, some are tombstones. */
   count: number;
   at(index: number): T;
+  /** The position of a record a cursor names, deleted or not. */
   indexOf(id: string): number;
+  /** Absent when every position holds a record; otherwise false for a deleted one, which no query finds. */
+  live?: (index: number) => boolean;
   field(name: string): Field<T> | undefined;
   dialect: Dialect;
   perPage: { default: number; max: number };
@@ -103,7 +107,9 @@ export function search<T extends { id: string }>(src: Searchable<T>, body: Recor
   const compare = (a: Omit<Hit<T>, 'record'>, b: Omit<Hit<T>, 'record'>) => order.direction * compareKeys(a.key, b.key) || a.index - b.index;
 
   const hits: Hit<T>[] = [];
+  const live = src.live;
   for (let i = 0; i < src.count; i++) {
+    if (live !== undefined && !live(i)) continue;
     const record = src.at(i);
     if (matches(record, i)) hits.push({ record, index: i, key: order.key(record, i) });
   }

@@ -1,8 +1,9 @@
 // An imitation of the Intercom REST API (OpenAPI 2.16) over node:http. It serves the 14 GET
 // operations the connector relies on, with Intercom's envelopes, cursor and page-number
 // pagination, bearer auth, error.list bodies and rate-limit headers; the two searches
-// (search.ts); writes to contacts, notes, companies, tags and internal articles, kept in
-// memory for the life of the sandbox (workspace.ts); and the companies scroll (scroll.ts).
+// (search.ts); writes to contacts, notes, companies, tags and internal articles, and deletions
+// of contacts and companies, kept in memory for the life of the sandbox (workspace.ts); and the
+// companies scroll (scroll.ts).
 // Faults (429/500/503, dropped connections, truncated bodies, slow answers) can be injected on a
 // request-count schedule rather than at random, so a retrying client can be tested reproducibly.
 
@@ -185,12 +186,19 @@ function decodeCursor(raw: string): { createdMs: number; id: string; page: numbe
   return t && typeof t.key === 'number' ? { createdMs: t.key, id: t.id, page: t.page } : null;
 }
 
+/**
+ * A page of a cursor list. `total` counts the records served; with `live`, the list has
+ * tombstones: positions run to live.slots and the ones live.has refuses are skipped. `indexOf`
+ * must find deleted records too, since the cursor names the last record served and resumes
+ * after its position even if it was deleted since.
+ */
 function cursorList<T extends { id: string; created_at: number }>(
   q: URLSearchParams,
   total: number,
   limits: { perPage: number; maxPerPage: number },
   at: (i: number) => T,
   indexOf: (id: string) => number,
+  live?: { slots: number; has: (i: number) => boolean },
 ): { items: T[]; pages: CursorPages } {
   const perPage = intParam(q, 'per_page') ?? limits.perPage;
   if (perPage > limits.maxPerPage) throw invalid(`per_page must be between 1 and ${limits.maxPerPage}, got ${perPage}`);
@@ -206,12 +214,21 @@ function cursorList<T extends { id: string; created_at: number }>(
     start = idx + 1;
     page = cursor.page;
   }
-  const end = Math.min(total, start + perPage);
   const items: T[] = [];
-  for (let i = start; i < end; i++) items.push(at(i));
+  let end: number;
+  const slots = live?.slots ?? total;
+  if (live === undefined) {
+    end = Math.min(total, start + perPage);
+    for (let i = start; i < end; i++) items.push(at(i));
+  } else {
+    end = start;
+    for (; end < slots && items.length < perPage; end++) if (live.has(end)) items.push(at(end));
+    // Past trailing tombstones, so a next page is announced only when a live record remains.
+    while (end < slots && !live.has(end)) end++;
+  }
   const pages: CursorPages = { type: 'pages', page, per_page: perPage, total_pages: Math.ceil(total / perPage) };
   const last = items[items.length - 1];
-  if (end < total && last) pages.next = { page: page + 1, starting_after: encodeCursor(last.created_at, last.id, page + 1) };
+  if (end < slots && last) pages.next = { page: page + 1, starting_after: encodeCursor(last.created_at, last.id, page + 1) };
   return { items, pages };
 }
 
@@ -284,7 +301,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too la
   });
 }
 
-type Method = 'GET' | 'POST' | 'PUT';
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 interface Call {
   /** The path's :parameters, decoded. */
@@ -380,7 +397,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 
   const listContacts = (q: URLSearchParams): unknown => {
     const total = workspace.contactCount;
-    const { items, pages } = cursorList(q, total, LIMITS.contacts, workspace.contactAt, workspace.contactIndex);
+    // Without deletions, positions are the live contacts: the plain index walk.
+    const live = workspace.hasDeletedContacts ? { slots: workspace.contactSlots, has: workspace.contactLive } : undefined;
+    const { items, pages } = cursorList(q, total, LIMITS.contacts, workspace.contactAt, workspace.contactPosition, live);
     return { type: 'list', data: items, total_count: total, pages };
   };
 
@@ -404,9 +423,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 
   const searchContacts = (body: Body): unknown => {
     const src = {
-      count: workspace.contactCount,
+      count: workspace.contactSlots,
       at: workspace.contactAt,
-      indexOf: workspace.contactIndex,
+      // A cursor may name a contact deleted since its page: it resumes after its position.
+      indexOf: workspace.contactPosition,
+      live: workspace.hasDeletedContacts ? workspace.contactLive : undefined,
       field: contactField,
       dialect: CONTACT_DIALECT,
       perPage: LIMITS.contactSearch,
@@ -447,17 +468,26 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     route('contacts/search', { POST: (c) => searchContacts(c.body()) }, { readOnly: true }),
     route('contacts', { GET: (c) => listContacts(c.query), POST: (c) => workspace.createContact(c.body()) }, { cached: true }),
     route('contacts/:id/notes', { POST: (c) => workspace.createNote(id(c), c.body()) }),
-    route('contacts/:id', { GET: (c) => getContact(id(c)), PUT: (c) => workspace.updateContact(id(c), c.body()) }, { cached: true }),
+    route(
+      'contacts/:id',
+      {
+        GET: (c) => getContact(id(c)),
+        PUT: (c) => workspace.updateContact(id(c), c.body()),
+        DELETE: (c) => workspace.deleteContact(id(c)),
+      },
+      { cached: true },
+    ),
     route('conversations/search', { POST: (c) => searchConversations(c.body()) }, { readOnly: true }),
     route('conversations', { GET: (c) => listConversations(c.query) }, { cached: true }),
     route('conversations/:id', { GET: (c) => getConversation(id(c)) }, { cached: true }),
-    route('companies/scroll', { GET: (c) => scroll.page(c.query.get('scroll_param'), workspace.companies) }),
+    route('companies/scroll', { GET: (c) => scroll.page(c.query.get('scroll_param'), workspace.companySlots, workspace.companyLive) }),
     route('companies', { GET: (c) => listCompanies(c.query), POST: (c) => workspace.upsertCompany(c.body()) }, { cached: true }),
     route(
       'companies/:id',
       {
         GET: (c) => found(workspace.company(id(c)), 'company_not_found', 'Company Not Found'),
         PUT: (c) => workspace.updateCompany(id(c), c.body()),
+        DELETE: (c) => workspace.deleteCompany(id(c)),
       },
       { cached: true },
     ),

@@ -2,8 +2,13 @@
 // requests created or changed, held in memory for the life of one sandbox. Every read of the
 // sandbox goes through here, so a write is visible to the lists, gets, searches and scrolls
 // that follow it. Request bodies are checked the way the spec describes the endpoints
-// (OpenAPI 2.16: CreateContact, UpdateContact, createNote, createOrUpdateCompany,
-// UpdateCompany, createTag, createInternalArticle).
+// (OpenAPI 2.16: CreateContact, UpdateContact, DeleteContact, createNote,
+// createOrUpdateCompany, UpdateCompany, deleteCompany, createTag, createInternalArticle).
+//
+// Deletions are tombstones over positions: a deleted contact or company keeps its place in the
+// order, so cursors (which name the last record served) and an open scroll still resume after
+// it, while every read skips it. With no tombstone, reads take the same path as before deletes
+// existed.
 
 import {
   CONTACT_CUSTOM_ATTRIBUTES,
@@ -30,6 +35,21 @@ export interface Note {
   contact: { type: 'contact'; id: string };
   author: Admin;
   body: string;
+}
+
+/** DELETE /contacts/{id}: the spec's contact_deleted (a contact_reference with deleted). */
+export interface ContactDeleted {
+  type: 'contact';
+  id: string;
+  external_id: string | null;
+  deleted: true;
+}
+
+/** DELETE /companies/{id}: the spec's deleted_company_object. */
+export interface CompanyDeleted {
+  id: string;
+  object: 'company';
+  deleted: true;
 }
 
 export interface InternalArticle {
@@ -109,11 +129,16 @@ export class Workspace {
   private readonly created: ContactRecord[] = [];
   private readonly createdIndex = new Map<string, number>();
   private readonly changed = new Map<number, ContactRecord>();
+  /** Positions of deleted contacts. */
+  private readonly deletedContacts = new Set<number>();
   /** Email (lower-cased) and external_id of every contact, built on the first write that needs it. */
   private keys: { email: Map<string, number>; external: Map<string, number> } | undefined;
   private readonly companyList: Company[];
   private readonly companyIndex = new Map<string, number>();
   private readonly companyIdIndex = new Map<string, number>();
+  /** Positions of deleted companies in companyList, and their Intercom ids (detached from contacts). */
+  private readonly deletedCompanies = new Set<number>();
+  private readonly deletedCompanyIds = new Set<string>();
   private readonly tagList: Tag[];
   private readonly articles: InternalArticle[] = [];
   private seq = 0;
@@ -135,17 +160,37 @@ export class Workspace {
 
   // ---------- contacts ----------
 
-  get contactCount(): number {
+  /** Positions in the contacts' order, deleted ones included: what cursors and searches walk. */
+  get contactSlots(): number {
     return this.dataset.counts.contacts + this.created.length;
   }
 
+  /** Live contacts: what total_count counts. */
+  get contactCount(): number {
+    return this.contactSlots - this.deletedContacts.size;
+  }
+
+  get hasDeletedContacts(): boolean {
+    return this.deletedContacts.size > 0;
+  }
+
+  readonly contactLive = (index: number): boolean => this.deletedContacts.size === 0 || !this.deletedContacts.has(index);
+
+  /** The contact at a position, deleted or not (a cursor may name a deleted one). */
   readonly contactAt = (index: number): ContactRecord => {
     const generated = this.dataset.counts.contacts;
-    if (index >= generated) return this.created[index - generated] ?? this.dataset.contactAt(index);
-    return this.changed.get(index) ?? this.dataset.contactAt(index);
+    const c = index >= generated ? (this.created[index - generated] ?? this.dataset.contactAt(index)) : (this.changed.get(index) ?? this.dataset.contactAt(index));
+    return this.deletedCompanyIds.size === 0 ? c : this.detached(c);
   };
 
-  readonly contactIndex = (id: string): number => this.createdIndex.get(id) ?? this.dataset.contactIndex(id);
+  /** The position of a contact id, deleted or not; -1 for an id never stored. */
+  readonly contactPosition = (id: string): number => this.createdIndex.get(id) ?? this.dataset.contactIndex(id);
+
+  /** The position of a live contact; -1 for an unknown or deleted id. */
+  readonly contactIndex = (id: string): number => {
+    const i = this.contactPosition(id);
+    return i >= 0 && this.contactLive(i) ? i : -1;
+  };
 
   createContact(body: Body): ContactRecord {
     const fields = this.contactFields(body);
@@ -153,7 +198,7 @@ export class Workspace {
     // The spec needs one of email, external_id or role; a user needs an email or an external_id.
     if (role === 'user' && !fields.email && !fields.external_id) throw invalid('A user needs an email or an external_id');
     this.assertUnique(fields.email, fields.external_id, -1);
-    const index = this.contactCount;
+    const index = this.contactSlots;
     const id = this.newHexId('c0ffee00');
     const contact = { ...this.blankContact(id), ...fields, role };
     this.created.push(contact);
@@ -174,10 +219,20 @@ export class Workspace {
       custom_attributes: { ...before.custom_attributes, ...fields.custom_attributes },
       updated_at: this.now(),
     };
-    this.forgetKeys(before);
+    this.forgetKeys(before, index);
     this.store(index, after);
     this.rememberKeys(after, index);
     return after;
+  }
+
+  /** DELETE /contacts/{id}: gone from every read; its email and external_id can be used again. */
+  deleteContact(id: string): ContactDeleted {
+    const index = this.contactIndex(id);
+    if (index < 0) throw notFound('not_found', 'User Not Found');
+    const contact = this.contactAt(index);
+    this.forgetKeys(contact, index);
+    this.deletedContacts.add(index);
+    return { type: 'contact', id: contact.id, external_id: contact.external_id, deleted: true };
   }
 
   createNote(contactId: string, body: Body): Note {
@@ -304,7 +359,7 @@ export class Workspace {
   private contactKeys(): NonNullable<Workspace['keys']> {
     if (this.keys === undefined) {
       this.keys = { email: new Map(), external: new Map() };
-      for (let i = 0; i < this.contactCount; i++) this.rememberKeys(this.contactAt(i), i);
+      for (let i = 0; i < this.contactSlots; i++) if (this.contactLive(i)) this.rememberKeys(this.contactAt(i), i);
     }
     return this.keys;
   }
@@ -316,17 +371,47 @@ export class Workspace {
     if (c.external_id) this.keys.external.set(c.external_id, index);
   }
 
-  private forgetKeys(c: ContactRecord): void {
+  /** Drops the contact's keys, unless another contact holds them. */
+  private forgetKeys(c: ContactRecord, index: number): void {
     if (this.keys === undefined) return;
     const email = lower(c.email);
-    if (email !== undefined) this.keys.email.delete(email);
-    if (c.external_id) this.keys.external.delete(c.external_id);
+    if (email !== undefined && this.keys.email.get(email) === index) this.keys.email.delete(email);
+    if (c.external_id && this.keys.external.get(c.external_id) === index) this.keys.external.delete(c.external_id);
+  }
+
+  /** The contact without its references to deleted companies (upstream detaches them). */
+  private detached(c: ContactRecord): ContactRecord {
+    const refs = c.companies.data;
+    if (!refs.some((r) => this.deletedCompanyIds.has(r.id))) return c;
+    const data = refs.filter((r) => !this.deletedCompanyIds.has(r.id));
+    return { ...c, companies: { ...c.companies, data, total_count: c.companies.total_count - (refs.length - data.length) } };
   }
 
   // ---------- companies ----------
 
+  /** Live companies, in order. */
   get companies(): readonly Company[] {
+    if (this.deletedCompanies.size === 0) return this.companyList;
+    return this.companyList.filter((_c, i) => !this.deletedCompanies.has(i));
+  }
+
+  /** Every company position, deleted ones included (check companyLive): what the scroll walks. */
+  get companySlots(): readonly Company[] {
     return this.companyList;
+  }
+
+  readonly companyLive = (index: number): boolean => this.deletedCompanies.size === 0 || !this.deletedCompanies.has(index);
+
+  /** DELETE /companies/{id}: gone from lists, gets and the scroll, and detached from its contacts; its company_id is free again. */
+  deleteCompany(id: string): CompanyDeleted {
+    const index = this.companyIndex.get(id);
+    if (index === undefined) throw notFound('company_not_found', 'Company Not Found');
+    const company = this.companyList[index] as Company;
+    this.deletedCompanies.add(index);
+    this.deletedCompanyIds.add(company.id);
+    this.companyIndex.delete(company.id);
+    if (this.companyIdIndex.get(company.company_id) === index) this.companyIdIndex.delete(company.company_id);
+    return { id: company.id, object: 'company', deleted: true };
   }
 
   company(id: string): Company | undefined {
