@@ -496,11 +496,11 @@ describe('safety by default: serve instances have a scope', () => {
     db.close();
     const store = openSqliteStore(path);
     try {
-      assert.equal(store.get('i1')!.scope, 'read');
-      assert.equal(store.update('i1', { scope: 'read_write' }), true);
-      assert.equal(store.list()[0]!.scope, 'read_write');
+      assert.equal((await store.get('i1'))!.scope, 'read');
+      assert.equal(await store.update('i1', { scope: 'read_write' }), true);
+      assert.equal((await store.list())[0]!.scope, 'read_write');
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });

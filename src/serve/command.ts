@@ -4,7 +4,7 @@ import { connectionOptions, number } from '../host/options.js';
 import { loadManifest } from '../manifest/load.js';
 import type { Manifest } from '../manifest/types.js';
 import type { RuntimeOptions } from '../runtime.js';
-import { rotateKey } from './keys.js';
+import { rotateKey, showDb } from './keys.js';
 import { routeHelp } from './routes.js';
 import { startServer } from './server.js';
 
@@ -15,8 +15,14 @@ import { startServer } from './server.js';
 export const serveCommand: HostCommand = {
   summary: 'Serve the execute API: connector instances with stored credentials, POST .../execute',
   usage:
-    'serve [--port 8080] [--host 127.0.0.1] [--db ./data/connectors.db] [--manifest <path>]... [--base-url <url>] [--max-connections 512] [--shutdown-grace-ms 5000]\n' +
-    '       serve rotate-key [--db ./data/connectors.db]   re-seal every stored credential under a new key\n' +
+    'serve [--port 8080] [--host 127.0.0.1] [--db ./data/connectors.db | postgres://…] [--manifest <path>]... [--base-url <url>] [--max-connections 512] [--shutdown-grace-ms 5000]\n' +
+    '       serve rotate-key [--db <path> | postgres://…]   re-seal every stored credential under a new key\n' +
+    '\n' +
+    'Database (--db):\n' +
+    '  a file path             SQLite (default ./data/connectors.db), for one server; its key file sits beside it.\n' +
+    '  postgres://user@host/db PostgreSQL (also postgresql://), which several replicas behind a load balancer\n' +
+    '                          share; needs the pg driver (npm install pg@8) and CONNECTOR_SECRET_KEY, the same on\n' +
+    '                          every replica. The URL\'s password is never printed; PGPASSWORD keeps it out of the URL.\n' +
     '\n' +
     'Environment:\n' +
     '  CONNECTOR_API_KEYS        the API keys clients send as "Authorization: Bearer <key>", comma-separated\n' +
@@ -24,8 +30,8 @@ export const serveCommand: HostCommand = {
     '                            generates a key, prints it once and keeps only its digest.\n' +
     "  CONNECTOR_SECRET_KEY      the key that seals each instance's auth_config (AES-256-GCM): 64 hex characters\n" +
     '                            (openssl rand -hex 32) or base64 of 32 bytes. Unset: the key file beside the\n' +
-    '                            database (<db>.key, mode 0600), created with a new database. Keep it: without it\n' +
-    '                            the stored credentials cannot be opened.\n' +
+    '                            database (<db>.key, mode 0600), created with a new database; a PostgreSQL --db\n' +
+    '                            requires it. Keep it: without it the stored credentials cannot be opened.\n' +
     '  CONNECTOR_NEW_SECRET_KEY  rotate-key with CONNECTOR_SECRET_KEY set: the key to re-seal under.\n' +
     '\n' +
     'Routes (/api/v1 needs the API key; /openapi.json describes them all):\n' +
@@ -47,7 +53,7 @@ export const serveCommand: HostCommand = {
     if (positionals[0] === 'rotate-key') {
       const { instances, keyFile } = await rotateKey(dbPath, io.env);
       io.stderr.write(
-        `Re-sealed ${instances} instance${instances === 1 ? '' : 's'} under a new key${keyFile ? `, now in ${keyFile}` : '; start the server with CONNECTOR_SECRET_KEY set to CONNECTOR_NEW_SECRET_KEY'}.\n`,
+        `Re-sealed ${instances} instance${instances === 1 ? '' : 's'} under a new key${keyFile ? `, now in ${keyFile}` : '; start the server (every replica) with CONNECTOR_SECRET_KEY set to CONNECTOR_NEW_SECRET_KEY'}.\n`,
       );
       return 0;
     }
@@ -70,7 +76,7 @@ export const serveCommand: HostCommand = {
     }).catch((err: unknown) => {
       throw listenError(err, { port, host });
     });
-    io.stderr.write(`Serving ${manifests.map((m) => m.connector.name).join(', ')} on ${server.url}\n`);
+    io.stderr.write(`Serving ${manifests.map((m) => m.connector.name).join(', ')} on ${server.url} (instances in ${showDb(dbPath)})\n`);
     if (server.generatedApiKey) {
       io.stderr.write(`Generated an API key (shown once; set CONNECTOR_API_KEYS to choose your own): ${server.generatedApiKey}\n`);
     }

@@ -43,9 +43,20 @@ export interface UpdateInput {
   check?: boolean;
 }
 
-/** Instances and their runtimes: one runtime (pool, rate limiter) per instance, made on first use. */
+/** A runtime and the sealed credentials and config it was made from. */
+interface CachedRuntime {
+  sealed: Buffer;
+  config: string | null;
+  runtime: Promise<Runtime>;
+}
+
+/**
+ * Instances and their runtimes: one runtime (pool, rate limiter) per instance, made on first
+ * use. The store is the truth: each call reads its instance's row, so a change made through
+ * another replica (scope, credentials, deletion) applies at this replica's next call.
+ */
 export class Instances {
-  readonly #runtimes = new Map<string, Promise<Runtime>>();
+  readonly #runtimes = new Map<string, CachedRuntime>();
 
   constructor(
     private readonly store: InstanceStore,
@@ -74,7 +85,7 @@ export class Instances {
       // Safe by default: writing upstream is asked for, never assumed.
       scope: input.scope ?? 'read',
     };
-    this.store.insert(instance);
+    await this.store.insert(instance);
     return checked(visible(instance), input.check);
   }
 
@@ -84,7 +95,7 @@ export class Instances {
    * flight finish on it) and made again from the store.
    */
   async update(id: string, patch: UpdateInput): Promise<PublicInstance> {
-    const stored = this.#stored(id);
+    const stored = await this.find(id);
     const manifest = this.definitions.get(stored.connector_definition_id)!;
     const auth = patch.auth_config === undefined ? undefined : checkAuthConfig(manifest, patch.auth_config);
     if (patch.check) await this.#verify(manifest, auth ?? this.#open(stored), configOf(stored));
@@ -95,30 +106,44 @@ export class Instances {
       ...(patch.scope !== undefined ? { scope: patch.scope } : {}),
     };
     // Deleted meanwhile (during the check): nothing to update.
-    if (!this.store.update(id, change)) throw new NotFound(`no connector instance ${JSON.stringify(id)}.`);
+    if (!(await this.store.update(id, change))) throw new NotFound(`no connector instance ${JSON.stringify(id)}.`);
     if (auth) await this.#closeRuntime(id);
-    return checked(this.get(id), patch.check);
+    return checked(await this.get(id), patch.check);
   }
 
-  list(): PublicInstance[] {
-    return this.store.list().map(visible);
+  async list(): Promise<PublicInstance[]> {
+    return (await this.store.list()).map(visible);
   }
 
-  get(id: string): PublicInstance {
-    return visible(this.#stored(id));
+  async get(id: string): Promise<PublicInstance> {
+    return visible(await this.find(id));
   }
 
   async delete(id: string): Promise<void> {
-    if (!this.store.delete(id)) throw new NotFound(`no connector instance ${JSON.stringify(id)}.`);
+    if (!(await this.store.delete(id))) throw new NotFound(`no connector instance ${JSON.stringify(id)}.`);
     await this.#closeRuntime(id);
+  }
+
+  /**
+   * The instance as stored (credentials sealed), for one call: read once, then checked with
+   * assertAllowed and run with runtime. Unknown (or deleted through another replica): NotFound.
+   */
+  async find(id: string): Promise<StoredInstance> {
+    const stored = await this.store.get(id);
+    if (!stored || !this.definitions.has(stored.connector_definition_id)) {
+      // Deleted elsewhere: its runtime here is let go too.
+      if (this.#runtimes.has(id)) void this.#closeRuntime(id);
+      throw new NotFound(`no connector instance ${JSON.stringify(id)}.`);
+    }
+    return stored;
   }
 
   /**
    * Refuses a write on a `read` instance before anything is sent. An unknown entity or
    * action passes: the runtime names the valid ones.
    */
-  assertAllowed(id: string, entity: string, action: string): void {
-    const stored = this.#stored(id);
+  assertAllowed(stored: StoredInstance, entity: string, action: string): void {
+    const id = stored.id;
     if (stored.scope === 'read_write') return;
     const entities = this.definitions.get(stored.connector_definition_id)!.entities;
     const spec = Object.hasOwn(entities, entity) && Object.hasOwn(entities[entity]!.actions, action) ? entities[entity]!.actions[action]! : undefined;
@@ -131,31 +156,39 @@ export class Instances {
     );
   }
 
-  /** The instance's runtime, created once and shared by concurrent calls. */
-  runtime(id: string): Promise<Runtime> {
-    let runtime = this.#runtimes.get(id);
-    if (!runtime) {
-      const stored = this.#stored(id);
+  /**
+   * The instance's runtime, created once and shared by concurrent calls. It is made again when
+   * the stored credentials differ from those it was made with (sealed anew by a PATCH, here or
+   * through another replica, or by a key rotation); the old one finishes its calls in flight.
+   */
+  runtime(stored: StoredInstance): Promise<Runtime> {
+    const { id } = stored;
+    const cached = this.#runtimes.get(id);
+    if (cached && cached.sealed.equals(stored.sealed_auth) && cached.config === stored.config) return cached.runtime;
+    if (cached) void this.#closeRuntime(id);
+    let runtime: Promise<Runtime>;
+    try {
       runtime = createRuntime({
         ...this.operator,
         manifest: this.definitions.get(stored.connector_definition_id)!,
         credentials: this.#open(stored),
         ...configOption(configOf(stored)),
       });
-      this.#runtimes.set(id, runtime);
-      runtime.catch(() => this.#runtimes.delete(id));
+    } catch (err) {
+      return Promise.reject(err);
     }
+    const entry: CachedRuntime = { sealed: stored.sealed_auth, config: stored.config, runtime };
+    this.#runtimes.set(id, entry);
+    // A runtime that failed to start is forgotten, so the next call tries again; only this entry,
+    // not one made since.
+    runtime.catch(() => {
+      if (this.#runtimes.get(id) === entry) this.#runtimes.delete(id);
+    });
     return runtime;
   }
 
   async close(): Promise<void> {
     await Promise.all([...this.#runtimes.keys()].map((id) => this.#closeRuntime(id)));
-  }
-
-  #stored(id: string): StoredInstance {
-    const stored = this.store.get(id);
-    if (!stored || !this.definitions.has(stored.connector_definition_id)) throw new NotFound(`no connector instance ${JSON.stringify(id)}.`);
-    return stored;
   }
 
   /** Credentials are sealed bound to their instance's id: a copy in another row does not open. */
@@ -179,9 +212,9 @@ export class Instances {
   }
 
   async #closeRuntime(id: string): Promise<void> {
-    const runtime = this.#runtimes.get(id);
+    const cached = this.#runtimes.get(id);
     this.#runtimes.delete(id);
-    if (runtime) await (await runtime.catch(() => undefined))?.close();
+    if (cached) await (await cached.runtime.catch(() => undefined))?.close().catch(() => {});
   }
 }
 

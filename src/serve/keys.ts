@@ -2,48 +2,68 @@ import { existsSync, statSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { ConfigurationError } from '../errors.js';
 import { decrypt, encrypt, loadSecretKey, newKey, parseKey, readKeyFile, writeKeyFile } from './secrets.js';
+import { isPostgresUrl, openPostgresStore, redactUrl } from './postgres-store.js';
 import { openSqliteStore } from './sqlite-store.js';
 import type { InstanceStore } from './store.js';
 
 const KEY_CHECK = 'connector-engine secret key check';
 
-/** Where a database keeps its key file (beside it). */
+/** Where an SQLite database keeps its key file (beside it); a PostgreSQL store has none. */
 export function keyFileFor(dbPath: string): string {
   return dbPath === ':memory:' ? 'data/secret.key' : `${dbPath}.key`;
 }
 
+/** The store `--db` names: a postgres:// (or postgresql://) URL is PostgreSQL, anything else an SQLite file. */
+export async function openStore(db: string): Promise<InstanceStore> {
+  return isPostgresUrl(db) ? openPostgresStore(db) : openSqliteStore(db);
+}
+
+/** `--db` as it may be printed: a URL loses its password. */
+export function showDb(db: string): string {
+  return isPostgresUrl(db) ? redactUrl(db) : db;
+}
+
 /**
  * The store and its key, checked against each other: the first start seals a known text,
- * later starts must open it. A rotation that stopped between the database and the key file
- * (see rotateKey) is finished here.
+ * later starts (and other replicas) must open it. A rotation that stopped between the
+ * database and the key file (see rotateKey) is finished here.
  */
-export async function openStoreWithKey(dbPath: string, fromEnv: string | undefined): Promise<{ store: InstanceStore; key: Buffer }> {
-  const keyFile = keyFileFor(dbPath);
-  // An empty database file beside a key file is a lost database, not a new one.
-  if (!fromEnv && dbPath !== ':memory:' && existsSync(dbPath) && statSync(dbPath).size === 0 && existsSync(keyFile)) {
+export async function openStoreWithKey(db: string, fromEnv: string | undefined): Promise<{ store: InstanceStore; key: Buffer }> {
+  const postgres = isPostgresUrl(db);
+  if (postgres && !fromEnv) {
     throw new ConfigurationError(
-      `the database ${dbPath} is empty, but its key file ${keyFile} exists: the database was lost or truncated. Restore it from a backup, or move the key file away to start a new store.`,
+      `a PostgreSQL store (${redactUrl(db)}) needs CONNECTOR_SECRET_KEY: there is no file beside the database to keep a key in, and every replica on it must use the same key. Make one with openssl rand -hex 32 and give it to every replica.`,
     );
   }
-  const store = openSqliteStore(dbPath);
+  // Checked before connecting: a mistyped key fails at once, not after the database answers.
+  const envKey = fromEnv ? parseKey(fromEnv, 'CONNECTOR_SECRET_KEY') : undefined;
+  const keyFile = keyFileFor(db);
+  // An empty database file beside a key file is a lost database, not a new one.
+  if (!postgres && !fromEnv && db !== ':memory:' && existsSync(db) && statSync(db).size === 0 && existsSync(keyFile)) {
+    throw new ConfigurationError(
+      `the database ${db} is empty, but its key file ${keyFile} exists: the database was lost or truncated. Restore it from a backup, or move the key file away to start a new store.`,
+    );
+  }
+  const store = await openStore(db);
   try {
-    let { key } = await loadSecretKey(fromEnv, keyFile, store.holdsSecrets());
-    const sealed = store.getSetting('key_check');
-    if (!sealed) store.setSetting('key_check', encrypt(key, KEY_CHECK, 'key_check'));
-    else if (decrypt(key, sealed, 'key_check') !== KEY_CHECK) {
+    let key = envKey ?? (await loadSecretKey(undefined, keyFile, await store.holdsSecrets())).key;
+    // One statement, so replicas starting at once on a new database agree on one key check.
+    const sealed = await store.initSetting('key_check', encrypt(key, KEY_CHECK, 'key_check'));
+    if (decrypt(key, sealed, 'key_check') !== KEY_CHECK) {
       const pending = fromEnv ? undefined : await readKeyFile(`${keyFile}.new`).catch(() => undefined);
       if (pending && decrypt(pending, sealed, 'key_check') === KEY_CHECK) {
         await rename(`${keyFile}.new`, keyFile);
         key = pending;
       } else {
         throw new ConfigurationError(
-          `the secret key (${fromEnv ? 'CONNECTOR_SECRET_KEY' : keyFile}) is not the one this database was created with, so its stored credentials cannot be read. Start with the original key, or with a new --db.`,
+          `the secret key (${fromEnv ? 'CONNECTOR_SECRET_KEY' : keyFile}) is not the one this database was created with, so its stored credentials cannot be read. ` +
+            `Start with the original key${postgres ? ' (every replica on one database needs the same CONNECTOR_SECRET_KEY)' : ''}, or with a new --db.`,
         );
       }
     }
     return { store, key };
   } catch (err) {
-    store.close();
+    await store.close();
     throw err;
   }
 }
@@ -67,7 +87,7 @@ export async function rotateKey(dbPath: string, env: NodeJS.ProcessEnv): Promise
       await rm(`${keyFile}.new`, { force: true });
       await writeKeyFile(`${keyFile}.new`, next);
     }
-    const instances = store.resealAll((id, sealed) => {
+    const instances = await store.resealAll((id, sealed) => {
       const plain = decrypt(key, sealed, id);
       if (plain === undefined) throw new ConfigurationError(`instance ${id} cannot be opened with the current key; nothing was changed.`);
       return encrypt(next, plain, id);
@@ -75,6 +95,6 @@ export async function rotateKey(dbPath: string, env: NodeJS.ProcessEnv): Promise
     if (!fromEnv) await rename(`${keyFile}.new`, keyFile);
     return fromEnv ? { instances } : { instances, keyFile };
   } finally {
-    store.close();
+    await store.close();
   }
 }

@@ -15,13 +15,16 @@ import type { InstanceStore } from './store.js';
 export interface ServeOptions {
   port?: number;
   host?: string;
-  /** SQLite file (default ./data/connectors.db); the key file sits beside it. */
+  /**
+   * Where instances live (default ./data/connectors.db): an SQLite file, its key file beside
+   * it, or a postgres:// URL, shared by every replica and needing `secretKey`.
+   */
   dbPath?: string;
   /** Manifests to serve, by definition id (their connector.definition_id, else their name). */
   manifests: Manifest[];
   /** Comma-separated API keys (CONNECTOR_API_KEYS); when empty a key is generated once. */
   apiKeys?: string;
-  /** CONNECTOR_SECRET_KEY; when empty the key file is used. */
+  /** CONNECTOR_SECRET_KEY; when empty the key file is used (SQLite only: PostgreSQL requires it). */
   secretKey?: string;
   /** Operator runtime settings for every instance (baseUrl, timeoutMs, retry). */
   runtime?: Omit<RuntimeOptions, 'manifest' | 'credentials'>;
@@ -63,7 +66,15 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const openapi = openApiDocument(definitions);
   const dbPath = options.dbPath ?? 'data/connectors.db';
   const { store, key } = await openStoreWithKey(dbPath, options.secretKey || undefined);
-  const { digests, generated, keep: keepGenerated } = apiKeys(store, options.apiKeys);
+  let digests: Buffer[];
+  let generated: string | undefined;
+  let keepGenerated: (() => Promise<Buffer>) | undefined;
+  try {
+    ({ digests, generated, keep: keepGenerated } = await apiKeys(store, options.apiKeys));
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   const instances = new Instances(store, key, definitions, options.runtime ?? {});
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
 
@@ -101,9 +112,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
   // One handler per route of the table in routes.ts (the type insists on each).
   const handlers: Record<RouteId, (c: Context) => Promise<Reply> | Reply> = {
-    health: () => {
+    health: async () => {
       // Healthy means able to serve: the store must answer too.
-      const problem = store.health();
+      const problem = await store.health();
       return problem ? { status: 503, body: { status: 'unavailable', reason: `the database does not answer (${problem}).` } } : { status: 200, body: { status: 'ok' } };
     },
     // Public like /healthz: it holds the API's shape (routes, and the operations and parameters
@@ -111,11 +122,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     // tools (codegen, API explorers) fetch it before they are given a key.
     openapi: () => ({ status: 200, body: openapi }),
     listDefinitions: () => ({ status: 200, body: { data: [...definitions].map(([defId, m]) => describeDefinition(defId, m)) } }),
-    listInstances: () => ({ status: 200, body: { data: instances.list() } }),
+    listInstances: async () => ({ status: 200, body: { data: await instances.list() } }),
     createInstance: async ({ req }) => ({ status: 201, body: await instances.create((await readJson(req, bodyOf('createInstance'))) as unknown as CreateInput) }),
-    getInstance: ({ params }) => ({ status: 200, body: instances.get(params.id!) }),
+    getInstance: async ({ params }) => ({ status: 200, body: await instances.get(params.id!) }),
     updateInstance: async ({ req, params }) => {
-      instances.get(params.id!);
+      await instances.get(params.id!);
       const patch = (await readJson(req, bodyOf('updateInstance'))) as UpdateInput;
       if (patch.auth_config === undefined && patch.name === undefined && patch.scope === undefined) {
         throw new ApiError(400, 'INVALID_BODY', 'nothing to change: send "auth_config" (new credentials), "name" and/or "scope".');
@@ -127,11 +138,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       return { status: 204 };
     },
     execute: async ({ req, params }) => {
-      const id = params.id!;
-      instances.get(id);
+      // Read once, before the body: an unknown instance is a 404 whatever the body holds.
+      const stored = await instances.find(params.id!);
       const body = (await readJson(req, bodyOf('execute'))) as { entity: string; action: string; params?: Record<string, unknown>; fields?: string[] };
-      instances.assertAllowed(id, body.entity, body.action);
-      const runtime = await instances.runtime(id);
+      instances.assertAllowed(stored, body.entity, body.action);
+      const runtime = await instances.runtime(stored);
       return { status: 200, body: await runtime.execute({ entity: body.entity, action: body.action, params: body.params, fields: body.fields }) };
     },
   };
@@ -162,10 +173,24 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     });
   } catch (err) {
     // Nothing was served: the database closes and a generated key is not kept, since it was never shown.
-    store.close();
+    await store.close();
     throw err;
   }
-  keepGenerated?.();
+  if (keepGenerated) {
+    try {
+      const kept = await keepGenerated();
+      // Another replica started on this new database first and generated its own: that one
+      // holds, and this start shows none (it would not open the other replicas).
+      if (!kept.equals(digests[0]!)) {
+        digests = [kept];
+        generated = undefined;
+      }
+    } catch (err) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await store.close();
+      throw err;
+    }
+  }
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
 
@@ -183,7 +208,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         await closed;
         clearTimeout(grace);
         await instances.close();
-        store.close();
+        await store.close();
       })()),
   };
 }
@@ -279,11 +304,12 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
  * A generated key is kept (`keep`) only once the server listens: a start that fails never
  * shows it, and a key nobody saw would lock every client out.
  */
-function apiKeys(store: InstanceStore, fromEnv: string | undefined): { digests: Buffer[]; generated?: string; keep?: () => void } {
+async function apiKeys(store: InstanceStore, fromEnv: string | undefined): Promise<{ digests: Buffer[]; generated?: string; keep?: () => Promise<Buffer> }> {
   const keys = (fromEnv ?? '').split(',').map((k) => k.trim()).filter(Boolean);
   if (keys.length > 0) return { digests: keys.map(digest) };
-  const stored = store.getSetting('generated_api_key_digest');
+  const stored = await store.getSetting('generated_api_key_digest');
   if (stored) return { digests: [stored] };
   const key = `ck_${randomBytes(24).toString('base64url')}`;
-  return { digests: [digest(key)], generated: key, keep: () => store.setSetting('generated_api_key_digest', digest(key)) };
+  // keep answers the digest that holds: this one, or one another replica kept first.
+  return { digests: [digest(key)], generated: key, keep: () => store.initSetting('generated_api_key_digest', digest(key)) };
 }

@@ -94,16 +94,23 @@ export function openSqliteStore(path: string): InstanceStore {
   const reseal = db.prepare('UPDATE instances SET sealed_auth = ? WHERE id = ?');
   const count = db.prepare('SELECT count(*) AS n FROM instances');
   const probe = 'SELECT id FROM instances LIMIT 1';
+  const initSetting = db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING');
+  // The driver is synchronous; the interface is not (a network database shares it), so each
+  // method is async: a thrown error becomes a rejection, as it would be over the network.
   return {
-    insert: (i) => void insert.run(i),
-    list: () => list.all() as Omit<StoredInstance, 'sealed_auth'>[],
-    get: (id) => get.get(id) as StoredInstance | undefined,
-    update: (id, change) => update.run({ id, name: change.name ?? null, sealed_auth: change.sealed_auth ?? null, scope: change.scope ?? null }).changes > 0,
-    delete: (id) => remove.run(id).changes > 0,
-    getSetting: (key) => (getSetting.get(key) as { value: Buffer } | undefined)?.value,
-    setSetting: (key, value) => void setSetting.run(key, value),
-    holdsSecrets: () => (count.get() as { n: number }).n > 0 || getSetting.get('key_check') !== undefined,
-    resealAll(change, keyCheck) {
+    insert: async (i) => void insert.run(i),
+    list: async () => list.all() as Omit<StoredInstance, 'sealed_auth'>[],
+    get: async (id) => get.get(id) as StoredInstance | undefined,
+    update: async (id, change) => update.run({ id, name: change.name ?? null, sealed_auth: change.sealed_auth ?? null, scope: change.scope ?? null }).changes > 0,
+    delete: async (id) => remove.run(id).changes > 0,
+    getSetting: async (key) => (getSetting.get(key) as { value: Buffer } | undefined)?.value,
+    setSetting: async (key, value) => void setSetting.run(key, value),
+    initSetting: async (key, value) => {
+      initSetting.run(key, value);
+      return (getSetting.get(key) as { value: Buffer }).value;
+    },
+    holdsSecrets: async () => (count.get() as { n: number }).n > 0 || getSetting.get('key_check') !== undefined,
+    async resealAll(change, keyCheck) {
       // One transaction: every row under the new key, or none.
       return db.transaction(() => {
         const rows = sealed.all() as { id: string; sealed_auth: Buffer }[];
@@ -112,7 +119,7 @@ export function openSqliteStore(path: string): InstanceStore {
         return rows.length;
       })();
     },
-    health() {
+    async health() {
       try {
         // Prepared at each probe, so a table that went away is noticed.
         db.prepare(probe).get();
@@ -121,7 +128,7 @@ export function openSqliteStore(path: string): InstanceStore {
         return (err as Error).message;
       }
     },
-    close: () => db.close(),
+    close: async () => void db.close(),
   };
 }
 

@@ -19,25 +19,31 @@ export interface StoredInstance {
 }
 
 /**
- * Where instances live. One implementation (SQLite) today; another database needs only
- * these methods.
+ * Where instances live: SQLite (one server) or PostgreSQL (several replicas on one database).
+ * Every method is asynchronous, so a store over the network fits the same interface; each is
+ * one statement or one transaction, never a read-modify-write split across calls.
  */
 export interface InstanceStore {
-  insert(instance: StoredInstance): void;
-  list(): Omit<StoredInstance, 'sealed_auth'>[];
-  get(id: string): StoredInstance | undefined;
+  insert(instance: StoredInstance): Promise<void>;
+  list(): Promise<Omit<StoredInstance, 'sealed_auth'>[]>;
+  get(id: string): Promise<StoredInstance | undefined>;
   /** Changes what is given of an instance's name, sealed credentials and scope; true if it existed. */
-  update(id: string, change: { name?: string; sealed_auth?: Buffer; scope?: Scope }): boolean;
+  update(id: string, change: { name?: string; sealed_auth?: Buffer; scope?: Scope }): Promise<boolean>;
   /** True if it existed. */
-  delete(id: string): boolean;
+  delete(id: string): Promise<boolean>;
   /** A small key-value table for the server's own state (key check, API key digest). */
-  getSetting(key: string): Buffer | undefined;
-  setSetting(key: string, value: Buffer): void;
+  getSetting(key: string): Promise<Buffer | undefined>;
+  setSetting(key: string, value: Buffer): Promise<void>;
+  /**
+   * Stores `value` under `key` unless a value is there already, and returns the stored one:
+   * two replicas starting at once on a new database agree on one value (the first written).
+   */
+  initSetting(key: string, value: Buffer): Promise<Buffer>;
   /** True once any credential was sealed into this store (an instance, or the key check). */
-  holdsSecrets(): boolean;
+  holdsSecrets(): Promise<boolean>;
   /** Re-seals every instance and the key check in one transaction; returns how many instances. */
-  resealAll(change: (id: string, sealed: Buffer) => Buffer, keyCheck: Buffer): number;
+  resealAll(change: (id: string, sealed: Buffer) => Buffer, keyCheck: Buffer): Promise<number>;
   /** Why the store cannot serve right now, or undefined when it can. */
-  health(): string | undefined;
-  close(): void;
+  health(): Promise<string | undefined>;
+  close(): Promise<void>;
 }

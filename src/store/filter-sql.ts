@@ -33,16 +33,28 @@ export function fieldSteps(field: unknown): string[] {
   return field.split('.');
 }
 
-/** The JSON value at a path (SQLite: its SQL value; PostgreSQL: jsonb). */
+/**
+ * The JSON value at a path (SQLite: its SQL value; PostgreSQL: jsonb). PostgreSQL steps with
+ * `->` and a text key, not `#>`: a path step such as "0" then names an object key only, as
+ * SQLite's quoted path does, instead of also indexing into an array.
+ */
 export function jsonAt(steps: string[], dialect: Dialect): string {
   if (dialect === 'sqlite') return `json_extract(record, '$${steps.map((s) => `."${s}"`).join('')}')`;
-  return `(record #> '{${steps.map((s) => `"${s}"`).join(',')}}')`;
+  return `(record${steps.map((s) => ` -> '${s}'`).join('')})`;
 }
 
 /** The text at a path (for string matching). */
 export function textAt(steps: string[], dialect: Dialect): string {
   if (dialect === 'sqlite') return jsonAt(steps, dialect);
-  return `(record #>> '{${steps.map((s) => `"${s}"`).join(',')}}')`;
+  return `(record${steps.slice(0, -1).map((s) => ` -> '${s}'`).join('')} ->> '${steps[steps.length - 1]}')`;
+}
+
+/**
+ * PostgreSQL: the string at a path, or NULL when the value there is not a string. Ordering
+ * comparisons of strings go through it, so that they hold between strings only.
+ */
+function stringAt(steps: string[]): string {
+  return `(CASE WHEN jsonb_typeof(${jsonAt(steps, 'postgres')}) = 'string' THEN ${textAt(steps, 'postgres')} END)`;
 }
 
 /** The number at a path, or NULL when the value there is not a number. */
@@ -102,7 +114,11 @@ export function compileFilter(filter: StoreFilter, params: Params, depth = 0): s
     case '>=':
     case '<=': {
       if (typeof value === 'number' && Number.isFinite(value)) return `${numberAt(steps, d)} ${operator} ${params.add(value)}`;
-      if (typeof value === 'string') return `${textAt(steps, d)} ${operator} ${params.add(value)}`;
+      if (typeof value === 'string') {
+        // Bytewise, as SQLite's BINARY collation compares: the database's own collation (often
+        // linguistic) would order, and so match, differently on each server.
+        return d === 'sqlite' ? `${textAt(steps, d)} ${operator} ${params.add(value)}` : `${stringAt(steps)} COLLATE "C" ${operator} ${params.add(value)}`;
+      }
       throw bad(`${operator} compares numbers (or strings): got ${JSON.stringify(value)}`);
     }
     default:
@@ -116,7 +132,10 @@ function equals(steps: string[], value: unknown, params: Params): string {
   if (value === null) return d === 'sqlite' ? `${jsonAt(steps, d)} IS NULL` : `(${jsonAt(steps, d)} IS NULL OR ${jsonAt(steps, d)} = 'null'::jsonb)`;
   if (typeof value === 'string') {
     // COLLATE NOCASE lets SQLite use an index on the field (see indexSql).
-    return d === 'sqlite' ? `${jsonAt(steps, d)} = ${params.add(value)} COLLATE NOCASE` : `lower(${textAt(steps, d)}) = lower(${params.add(value)})`;
+    if (d === 'sqlite') return `${jsonAt(steps, d)} = ${params.add(value)} COLLATE NOCASE`;
+    // A string equals strings only (the text of the number 5 or of true is not "5" or "true"),
+    // as in SQLite, where a JSON number or boolean is not text; lower(...) is what the index holds.
+    return `(jsonb_typeof(${jsonAt(steps, d)}) = 'string' AND lower(${textAt(steps, d)}) = lower(${params.add(value)}))`;
   }
   if (typeof value === 'number' && Number.isFinite(value)) return d === 'sqlite' ? `${jsonAt(steps, d)} = ${params.add(value)}` : `${numberAt(steps, d)} = ${params.add(value)}`;
   if (typeof value === 'boolean') {
@@ -133,15 +152,31 @@ export function orderBy(sort: { field: string; order?: 'ascending' | 'descending
   const steps = fieldSteps(sort.field);
   if (sort.order !== undefined && sort.order !== 'ascending' && sort.order !== 'descending') throw bad('sort.order must be ascending or descending');
   const dir = sort.order === 'descending' ? 'DESC' : 'ASC';
-  const value = dialect === 'sqlite' ? jsonAt(steps, dialect) : jsonAt(steps, dialect);
-  return `ORDER BY ${value} IS NULL, ${value} ${dir}, id`;
+  const value = jsonAt(steps, dialect);
+  if (dialect === 'sqlite') return `ORDER BY ${value} IS NULL, ${value} ${dir}, id`;
+  // jsonb's own order (strings before numbers, JSON null first, the database's collation)
+  // is not SQLite's: these keys spell SQLite's out, so both engines page alike. A missing
+  // field or JSON null last; then numbers, with a boolean as SQLite sees it (0 or 1); then
+  // strings (and arrays and objects, as JSON text), bytewise; then the id.
+  const type = `jsonb_typeof(${value})`;
+  return [
+    `ORDER BY COALESCE(${type}, 'null') = 'null'`,
+    `(CASE WHEN ${type} IN ('number', 'boolean') THEN 0 ELSE 1 END) ${dir}`,
+    `(CASE ${type} WHEN 'number' THEN (${value})::numeric WHEN 'boolean' THEN (CASE WHEN ${value} = 'true'::jsonb THEN 1 ELSE 0 END) END) ${dir}`,
+    `(CASE WHEN ${type} NOT IN ('number', 'boolean', 'null') THEN ${textAt(steps, dialect)} END) COLLATE "C" ${dir}`,
+    'id',
+  ].join(', ');
 }
 
-/** Index expressions for a field, matching what compileFilter writes (equality ignoring case, numbers). */
+/**
+ * The index expression of a field, matching what compileFilter writes for equality with a
+ * string (ignoring case), the lookup hosts and agents make most. One per field: each costs
+ * every write a JSON extraction (comparisons of numbers scan).
+ */
 export function indexExpressions(field: string, dialect: Dialect): string[] {
   const steps = fieldSteps(field);
-  if (dialect === 'sqlite') return [`${jsonAt(steps, dialect)} COLLATE NOCASE`, jsonAt(steps, dialect)];
-  return [`lower(${textAt(steps, dialect)})`, numberAt(steps, dialect)];
+  if (dialect === 'sqlite') return [`${jsonAt(steps, dialect)} COLLATE NOCASE`];
+  return [`lower(${textAt(steps, dialect)})`];
 }
 
 function bad(why: string): ParameterError {

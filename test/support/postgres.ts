@@ -28,7 +28,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import pg from 'pg';
 
-export interface TestPostgres {
+export interface RunningPostgres {
   /** `postgres://postgres@127.0.0.1:<port>/postgres`; pass `{ password }` to startPostgres to put one in. */
   url: string;
   port: number;
@@ -68,7 +68,7 @@ async function freshDatabase(): Promise<PGlite> {
  * after(() => postgres.close());
  * const pool = new pg.Pool({ connectionString: postgres.url });
  */
-export async function startPostgres(options: StartPostgresOptions = {}): Promise<TestPostgres> {
+export async function startPostgres(options: StartPostgresOptions = {}): Promise<RunningPostgres> {
   const db = await freshDatabase();
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: options.maxConnections ?? 100 });
   try {

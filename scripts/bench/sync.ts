@@ -1,0 +1,132 @@
+/**
+ * The context store's three figures, with 100,000 contacts (rates and lookups against a
+ * sandbox in its own process; request counts in process, where the sandbox's clock can move):
+ * - a first sync into SQLite against the engine's own paging rate;
+ * - the requests of a change pass after 1% of contacts changed, against a full pass's;
+ * - `store.search` on an indexed field: p50 over 200 lookups.
+ *
+ *   npx tsx scripts/bench/sync.ts      # prints one JSON object
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { startSandbox } from '../../sandbox/server.js';
+import { createRuntime } from '../../generated/index.js';
+import { channels } from '../../src/index.js';
+import { openContextStore } from '../../src/store/open.js';
+import { syncAll } from '../../src/sync/sync.js';
+import { startChild } from './spawn.js';
+
+export interface SyncBenchReport {
+  contacts: number;
+  pagingRecordsPerS: number;
+  syncRecordsPerS: number;
+  /** sync / paging: the store must not be the bottleneck (target >= 0.8). */
+  syncOverPaging: number;
+  fullPassRequests: number;
+  /** The first change pass after a full one re-reads the checkpoint's day (see the note). */
+  firstChangePass: { changed: number; requests: number; found: number };
+  /** Steady state: 1% changed since the last sync, three days after the one before. */
+  changePass: { changed: number; requests: number; share: number; found: number };
+  searchP50Ms: number;
+  searchP99Ms: number;
+}
+
+const CONTACTS = 100_000;
+const DAY = 86_400_000;
+
+export async function measureSync(contacts = CONTACTS): Promise<SyncBenchReport> {
+  const dir = await mkdtemp(join(tmpdir(), 'bench-sync-'));
+  let requests = 0;
+  const count = () => requests++;
+  subscribe(channels.request.name, count);
+  try {
+    // Rates and lookups against a sandbox in its own process, as a remote API would be.
+    const child = await startChild('bin/intercom-connector.js', ['sandbox', '--port', '0', '--records', String(contacts)]);
+    let rates: Pick<SyncBenchReport, 'pagingRecordsPerS' | 'syncRecordsPerS' | 'syncOverPaging' | 'fullPassRequests' | 'searchP50Ms' | 'searchP99Ms'>;
+    try {
+      const rt = await createRuntime({ baseUrl: child.url, credentials: { access_token: 'sandbox-token' } });
+      // The engine's own paging rate: every contact, 150 a page, nothing kept.
+      let t = performance.now();
+      let paged = 0;
+      for await (const page of rt.pages({ entity: 'contacts', action: 'list', params: { per_page: 150 } })) paged += page.data.length;
+      const pagingRecordsPerS = paged / ((performance.now() - t) / 1000);
+      const store = await openContextStore(`sqlite:${join(dir, 'rates.db')}`);
+      requests = 0;
+      t = performance.now();
+      const [full] = await syncAll(rt, store, { entities: ['contacts'] });
+      const syncRecordsPerS = full!.records / ((performance.now() - t) / 1000);
+      const fullPassRequests = requests;
+      // Lookups on an indexed field (email), each of a different contact.
+      const ids = (await store.search('contacts', { limit: 200, sort: { field: 'updated_at' } })).data;
+      const times: number[] = [];
+      for (const r of ids) {
+        const s = performance.now();
+        const hit = await store.search('contacts', { where: { field: 'email', operator: '=', value: r.email as string } });
+        times.push(performance.now() - s);
+        if (hit.data.length === 0) throw new Error(`no contact with ${String(r.email)} in the store`);
+      }
+      times.sort((a, b) => a - b);
+      await store.close();
+      await rt.close();
+      rates = {
+        pagingRecordsPerS: Math.round(pagingRecordsPerS),
+        syncRecordsPerS: Math.round(syncRecordsPerS),
+        syncOverPaging: syncRecordsPerS / pagingRecordsPerS,
+        fullPassRequests,
+        searchP50Ms: times[Math.floor(times.length / 2)]!,
+        searchP99Ms: times[Math.floor(times.length * 0.99)]!,
+      };
+    } finally {
+      await child.stop();
+    }
+
+    // Request counts (no timing) in process, with the sandbox's clock moved between syncs.
+    let now = Date.UTC(2025, 6, 10, 12);
+    const sb = await startSandbox({ seed: 11, counts: { contacts, conversations: 10, companies: 10 }, now: () => now });
+    const rt = await createRuntime({ baseUrl: sb.url, credentials: { access_token: sb.token } });
+    const store = await openContextStore(`sqlite:${join(dir, 'changes.db')}`);
+    try {
+      await syncAll(rt, store, { entities: ['contacts'], clock: () => now });
+      const change = async (n: number, salt: string) => {
+        const ids: string[] = [];
+        for (let i = 0; i < n; i++) {
+          const id = sb.dataset.contactAt((i * 97 + salt.length * 13) % contacts).id;
+          ids.push(id);
+          await rt.execute({ entity: 'contacts', action: 'update', params: { id, name: `${salt} ${i}` } });
+        }
+        return ids;
+      };
+      const passAfter = async (ids: string[], salt: string) => {
+        requests = 0;
+        await syncAll(rt, store, { entities: ['contacts'], clock: () => now });
+        const used = requests;
+        let found = 0;
+        for (const id of ids) {
+          const hit = await store.search('contacts', { where: { field: 'id', operator: '=', value: id } });
+          if (String(hit.data[0]?.name ?? '').startsWith(salt)) found++;
+        }
+        return { changed: ids.length, requests: used, found };
+      };
+      const onePercent = Math.round(contacts / 100);
+      now += DAY;
+      const firstChangePass = await passAfter(await change(onePercent, 'first'), 'first');
+      now += 3 * DAY;
+      const steady = await passAfter(await change(onePercent, 'second'), 'second');
+      return { contacts, ...rates, firstChangePass, changePass: { ...steady, share: steady.requests / rates.fullPassRequests } };
+    } finally {
+      await store.close();
+      await rt.close();
+      await sb.close();
+    }
+  } finally {
+    unsubscribe(channels.request.name, count);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  console.log(JSON.stringify(await measureSync(Number(process.argv[2] ?? CONTACTS)), null, 2));
+}
