@@ -4,9 +4,10 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { inspect } from 'node:util';
+import pg from 'pg';
 import { after, before, describe, test } from 'node:test';
 import { ConfigurationError, ConnectorError, ParameterError } from '../src/errors.js';
-import { indexExpressions } from '../src/store/filter-sql.js';
+import { Params, compileFilter, indexExpressions } from '../src/store/filter-sql.js';
 import { openContextStore } from '../src/store/open.js';
 import { openPostgresContextStore } from '../src/store/postgres.js';
 import { openSqliteContextStore } from '../src/store/sqlite.js';
@@ -407,12 +408,20 @@ describe('context store: PostgreSQL schema and connections', () => {
     assert.equal((await a.search('contacts', { where: f('phone', '~', '55') })).data.length, 1);
   });
 
-  test('the planner can use the indexes compileFilter matches', async () => {
-    const rows = await postgres.query<{ 'QUERY PLAN': string }>(
-      "SET enable_seqscan = off; EXPLAIN SELECT id FROM records_contacts WHERE (jsonb_typeof((record -> 'email')) = 'string' AND lower((record ->> 'email')) = lower('K@X.ORG'))".split('; ')[1]!,
-    );
-    await postgres.query('RESET enable_seqscan');
-    assert.ok(rows.some((r) => /idx_contacts_email_0/.test(r['QUERY PLAN'])), JSON.stringify(rows));
+  test('the planner can use the index compileFilter matches', async () => {
+    const params = new Params('postgres');
+    const where = compileFilter(f('email', '=', 'K@X.ORG'), params);
+    const client = new pg.Client({ connectionString: postgres.url });
+    await client.connect();
+    try {
+      // A table of one row is scanned whatever its indexes: ask what the planner could do.
+      await client.query('SET enable_seqscan = off');
+      const plan = (await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN SELECT id FROM records_contacts WHERE ${where}`, params.values)).rows.map((r) => r['QUERY PLAN']).join('\n');
+      assert.match(plan, /idx_contacts_email_0/);
+    } finally {
+      await client.query('RESET enable_seqscan');
+      await client.end();
+    }
   });
 
   test('a schema newer than this engine is refused, naming what to do', async () => {

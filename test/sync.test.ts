@@ -18,11 +18,14 @@ import { syncAll } from '../src/sync/sync.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { BIN, runCli } from './support/cli.js';
+import { startServer } from '../src/serve/server.js';
+import { loadManifest, DEFAULT_MANIFEST } from '../src/index.js';
 import { storeEngines } from './support/stores.js';
 
 const put = (sb: Sandbox, path: string, body: unknown, method = 'PUT') =>
   fetch(sb.url + path, { method, headers: { authorization: `Bearer ${sb.token}`, 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body) }).then(async (r) => {
     const text = await r.text();
+    if (method === 'DELETE') assert.ok(r.ok, `${method} ${path}: ${r.status} ${text}`);
     assert.ok(r.ok, `${method} ${path}: ${r.status} ${text}`);
     return JSON.parse(text) as { id: string; updated_at?: number };
   });
@@ -111,6 +114,24 @@ for (const engine of storeEngines()) {
         assert.deepEqual(await stored(store, 'contacts'), await live(rt, 'contacts'));
         const status = await store.status();
         assert.equal(status.find((s) => s.entity === 'contacts')!.records, 703);
+
+        // Deletions: a company's full pass finds them; a contact's change feed cannot, a full pass does.
+        const goneCompany = sb.dataset.companies[20]!.id;
+        const goneContacts = [sb.dataset.contactAt(10).id, created[1]!];
+        await put(sb, `/companies/${goneCompany}`, undefined, 'DELETE');
+        for (const id of goneContacts) await put(sb, `/contacts/${id}`, undefined, 'DELETE');
+        const companiesPass = await syncAll(rt, store, { entities: ['companies'], clock: () => now });
+        assert.equal(companiesPass[0]!.deleted, 1);
+        assert.deepEqual(await stored(store, 'companies'), await live(rt, 'companies'));
+        const changesPass = await syncAll(rt, store, { entities: ['contacts'], clock: () => now });
+        assert.equal(changesPass[0]!.mode, 'changes');
+        assert.ok((await stored(store, 'contacts')).has(goneContacts[0]!), 'a change feed does not say what was deleted');
+        const fullPass = await syncAll(rt, store, { entities: ['contacts'], full: true, clock: () => now });
+        assert.equal(fullPass[0]!.deleted, 2);
+        assert.deepEqual(await stored(store, 'contacts'), await live(rt, 'contacts'));
+        // And full_every_s (a week) brings a full pass back by itself.
+        now += 8 * 86_400_000;
+        assert.equal((await syncAll(rt, store, { entities: ['contacts'], clock: () => now }))[0]!.mode, 'full');
       } finally {
         await store.close();
       }
@@ -200,6 +221,38 @@ for (const engine of storeEngines()) {
         await client.close();
       }
       assert.equal(upstream, 0, 'the store tools and search never call upstream');
+    });
+
+    test('serve answers context_store_search from the store, for a read instance, with freshness', async () => {
+      const location = await engine.location(dir, 'serve');
+      const store = await openContextStore(location);
+      try {
+        await syncAll(rt, store, { entities: ['contacts', 'companies'], clock: () => now });
+      } finally {
+        await store.close();
+      }
+      const server = await startServer({ port: 0, dbPath: join(dir, `serve-${engine.name}.db`), manifests: [await loadManifest(DEFAULT_MANIFEST)], apiKeys: 'k-12345678', store: location, runtime: { baseUrl: sb.url }, log: () => {} });
+      const call = async (path: string, body: unknown) => {
+        const res = await fetch(`${server.url}${path}`, { method: 'POST', headers: { authorization: 'Bearer k-12345678', 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        return { status: res.status, json: (await res.json()) as Record<string, any> };
+      };
+      try {
+        const created = await call('/api/v1/connectors/instances', { connector_definition_id: 'd8313939-3782-41b0-be29-b3ca20d8dd3a', auth_config: { access_token: sb.token }, name: 'store' });
+        assert.equal(created.status, 201);
+        const before = sb.requestCount;
+        const exec = (body: unknown) => call(`/api/v1/connectors/instances/${created.json.id}/execute`, body);
+        const found = await exec({ entity: 'companies', action: 'context_store_search', params: { where: { field: 'name', operator: '~', value: sb.dataset.companies[3]!.name!.slice(0, 5) }, limit: 10 }, fields: ['id', 'name'] });
+        assert.equal(found.status, 200, JSON.stringify(found.json));
+        assert.ok(found.json.data.some((c: { id: string }) => c.id === sb.dataset.companies[3]!.id));
+        for (const c of found.json.data) assert.deepEqual(Object.keys(c).sort(), ['id', 'name']);
+        assert.ok(found.json.freshness.last_synced_at);
+        assert.equal(sb.requestCount, before, 'read from the store, not upstream');
+        const notSynced = await exec({ entity: 'notes', action: 'context_store_search', params: {} });
+        assert.equal(notSynced.status, 400);
+        assert.equal(notSynced.json.error.code, 'NOT_SYNCED');
+      } finally {
+        await server.close();
+      }
     });
 
     test('kill -9 at chosen points of a real sync process, then a resume: exactly the live records, each once', async () => {

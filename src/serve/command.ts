@@ -15,7 +15,7 @@ import { startServer } from './server.js';
 export const serveCommand: HostCommand = {
   summary: 'Serve the execute API: connector instances with stored credentials, POST .../execute',
   usage:
-    'serve [--port 8080] [--host 127.0.0.1] [--db ./data/connectors.db | postgres://…] [--manifest <path>]... [--base-url <url>] [--max-connections 512] [--shutdown-grace-ms 5000]\n' +
+    'serve [--port 8080] [--host 127.0.0.1] [--db ./data/connectors.db | postgres://…] [--store <location>] [--manifest <path>]... [--base-url <url>] [--max-connections 512] [--shutdown-grace-ms 5000]\n' +
     '       serve rotate-key [--db <path> | postgres://…]   re-seal every stored credential under a new key\n' +
     '\n' +
     'Database (--db):\n' +
@@ -23,6 +23,10 @@ export const serveCommand: HostCommand = {
     '  postgres://user@host/db PostgreSQL (also postgresql://), which several replicas behind a load balancer\n' +
     '                          share; needs the pg driver (npm install pg@8) and CONNECTOR_SECRET_KEY, the same on\n' +
     '                          every replica. The URL\'s password is never printed; PGPASSWORD keeps it out of the URL.\n' +
+    '\n' +
+    'Context store (--store sqlite:<file> | postgres://…, or CONNECTOR_STORE):\n' +
+    '  the local copy `sync` keeps; execute then answers {"action": "context_store_search", "entity": ...,\n' +
+    '  "params": {"where", "sort", "limit", "cursor"}} from it, with how fresh it is, for any instance.\n' +
     '\n' +
     'Environment:\n' +
     '  CONNECTOR_API_KEYS        the API keys clients send as "Authorization: Bearer <key>", comma-separated\n' +
@@ -44,6 +48,7 @@ export const serveCommand: HostCommand = {
     port: { type: 'string' },
     host: { type: 'string' },
     db: { type: 'string' },
+    store: { type: 'string' },
     manifest: { type: 'string', multiple: true },
     'max-connections': { type: 'string' },
     'shutdown-grace-ms': { type: 'string' },
@@ -72,6 +77,7 @@ export const serveCommand: HostCommand = {
       apiKeys: io.env.CONNECTOR_API_KEYS,
       secretKey: io.env.CONNECTOR_SECRET_KEY,
       runtime: operatorOptions(values),
+      ...(typeof values.store === 'string' || io.env.CONNECTOR_STORE ? { store: (values.store as string | undefined) ?? io.env.CONNECTOR_STORE } : {}),
       log: (line) => io.stdout.write(`${line}\n`),
     }).catch((err: unknown) => {
       throw listenError(err, { port, host });

@@ -11,6 +11,10 @@ import { openApiDocument } from './openapi.js';
 import { bodyOf, matchRoute, type BodySpec, type FieldType, type RouteId } from './routes.js';
 import { digest, matchesAny } from './secrets.js';
 import type { InstanceStore } from './store.js';
+import { compileProjection } from '../response/project.js';
+import { openContextStore } from '../store/open.js';
+import type { ContextStore, StoreQuery } from '../store/types.js';
+import { prepareStore, syncedEntities } from '../sync/sync.js';
 
 export interface ServeOptions {
   port?: number;
@@ -38,6 +42,11 @@ export interface ServeOptions {
   maxConnections?: number;
   /** On close: how long requests in flight may take to finish before their sockets are destroyed (default 5 s). */
   shutdownGraceMs?: number;
+  /**
+   * A context store that `sync` keeps (`sqlite:<file>` or a postgres:// URL): execute answers
+   * `action: "context_store_search"` from it, for the entities the instance's connector syncs.
+   */
+  store?: string;
 }
 
 export interface RunningServer {
@@ -59,6 +68,39 @@ const MAX_BODY = 1024 * 1024;
  * const srv = await startServer({ manifests: [manifest], port: 8080 });
  * // curl -H "Authorization: Bearer $KEY" localhost:8080/api/v1/connectors/definitions
  */
+/** The action name the hosted connector gives a search of its cached records. */
+export const CONTEXT_STORE_SEARCH = 'context_store_search';
+
+/**
+ * `context_store_search` over one store: the entities a connector syncs, the native filter
+ * language, its fields projection, and freshness in every answer. Reads only, so any scope may.
+ */
+function contextStoreSearch(location: string, definitions: Map<string, Manifest>) {
+  let opened: Promise<ContextStore> | undefined;
+  const open = () =>
+    (opened ??= openContextStore(location).then(async (s) => {
+      for (const m of definitions.values()) await prepareStore(m, s);
+      return s;
+    }));
+  return {
+    async search(definitionId: string, entity: string, params: Record<string, unknown>, fields: string[] | undefined) {
+      const manifest = definitions.get(definitionId)!;
+      const synced = syncedEntities(manifest);
+      const spec = synced.find(([name]) => name === entity)?.[1];
+      if (!spec) throw new ApiError(400, 'NOT_SYNCED', `${JSON.stringify(entity)} is not an entity ${manifest.connector.name} syncs; it syncs: ${synced.map(([n]) => n).join(', ') || 'none'}.`);
+      const { where, sort, limit, cursor, ...rest } = params;
+      const unknown = Object.keys(rest);
+      if (unknown.length) throw new ApiError(400, 'INVALID_PARAMETERS', `context_store_search takes where, sort, limit and cursor; not ${unknown.join(', ')}.`);
+      const project = compileProjection(fields, manifest.entities[entity]!.actions[spec.full]?.record, manifest.schemas, `${entity}.${CONTEXT_STORE_SEARCH}`);
+      const answer = await (await open()).search(entity, { where, sort, limit, cursor } as StoreQuery);
+      return project ? { ...answer, data: answer.data.map(project) } : answer;
+    },
+    async close() {
+      if (opened) await (await opened.catch(() => undefined))?.close();
+    },
+  };
+}
+
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const definitions = new Map<string, Manifest>();
   for (const m of options.manifests) definitions.set(m.connector.definition_id ?? m.connector.name, m);
@@ -76,6 +118,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     throw err;
   }
   const instances = new Instances(store, key, definitions, options.runtime ?? {});
+  const contextStore = options.store ? contextStoreSearch(options.store, definitions) : undefined;
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
 
   let closing: Promise<void> | undefined;
@@ -141,6 +184,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       // Read once, before the body: an unknown instance is a 404 whatever the body holds.
       const stored = await instances.find(params.id!);
       const body = (await readJson(req, bodyOf('execute'))) as { entity: string; action: string; params?: Record<string, unknown>; fields?: string[] };
+      if (body.action === CONTEXT_STORE_SEARCH) {
+        if (!contextStore) throw new ApiError(400, 'NO_CONTEXT_STORE', `this server keeps no context store: start it with --store sqlite:<file> (or a postgres:// URL) and keep that store filled with sync.`);
+        return { status: 200, body: await contextStore.search(stored.connector_definition_id, body.entity, body.params ?? {}, body.fields) };
+      }
       instances.assertAllowed(stored, body.entity, body.action);
       const runtime = await instances.runtime(stored);
       return { status: 200, body: await runtime.execute({ entity: body.entity, action: body.action, params: body.params, fields: body.fields }) };
@@ -208,6 +255,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         await closed;
         clearTimeout(grace);
         await instances.close();
+        await contextStore?.close();
         await store.close();
       })()),
   };
