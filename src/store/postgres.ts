@@ -288,7 +288,7 @@ export async function openPostgresContextStore(url: string, options: PostgresSto
       [s.entity, s.mode, s.cursor, s.pass, s.checkpoint, s.high_water, s.full_at, s.synced_at],
     );
 
-  /** A state, read in `c`'s transaction; undefined also when the store was never prepared (as an empty store). */
+  /** A state, read in `c`'s transaction (a bigint comes back as a string: toState makes it a number). */
   const readState = async (c: PoolClient, entity: string): Promise<SyncState | undefined> => {
     const row = (await c.query<{ state: Record<string, unknown> | null }>('SELECT row_to_json(s) AS state FROM sync_state s WHERE s.entity = $1', [entity])).rows[0];
     return row?.state ? toState(row.state) : undefined;
@@ -374,6 +374,9 @@ export async function openPostgresContextStore(url: string, options: PostgresSto
         copies.set(r.id, n + 1);
         (rounds[n] ??= []).push(r);
       }
+      // Rows are locked in the order they are written: in id order, two syncs writing pages
+      // that share ids wait for each other instead of deadlocking. (Ids are unique within a round.)
+      for (const round of rounds) round.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
       const rows = rounds.map((round) => ({
         ids: round.map((r) => r.id),
         json: round.map((r) => storableJson(r.record)),
