@@ -410,6 +410,13 @@ export const manifestMetaSchema = {
                   param: { type: 'string', minLength: 1 },
                   filter: { description: 'the filter, with "{since}" where the start of the window goes' },
                   lookback_s: { type: 'integer', minimum: 0 },
+                  newest_first: {
+                    type: 'object',
+                    additionalProperties: false,
+                    required: ['param', 'value'],
+                    properties: { param: { type: 'string', minLength: 1 }, value: {} },
+                    description: 'the parameter and value that sort the feed newest first, e.g. { param: sort, value: { field: updated_at, order: descending } }',
+                  },
                 },
                 description: 'how to read what changed since a checkpoint: { action, param, filter, lookback_s }',
               },

@@ -424,6 +424,10 @@ function checkSync(sync: SyncSpec, actions: Record<string, ActionSpec>, at: At, 
   if (feed && !Object.hasOwn(feed.params, sync.changes.param)) {
     issues.push({ path: [...at, 'changes', 'param'], message: `"${sync.changes.action}" has no parameter "${sync.changes.param}"; its parameters: ${Object.keys(feed.params).join(', ')}` });
   }
+  const sorted = sync.changes.newest_first;
+  if (feed && sorted && !Object.hasOwn(feed.params, sorted.param)) {
+    issues.push({ path: [...at, 'changes', 'newest_first', 'param'], message: `"${sync.changes.action}" has no parameter "${sorted.param}"; its parameters: ${Object.keys(feed.params).join(', ')}` });
+  }
   if (!JSON.stringify(sync.changes.filter ?? null).includes('"{since}"')) {
     issues.push({ path: [...at, 'changes', 'filter'], message: 'the filter must hold the string "{since}" where the start of the window goes, e.g. { field: updated_at, operator: ">", value: "{since}" }' });
   }

@@ -215,6 +215,12 @@ export interface SyncSpec {
     /** The filter, with the string "{since}" where the start of the window goes (seconds). */
     filter: unknown;
     lookback_s?: number;
+    /**
+     * A parameter and value that make the feed answer newest first (`{ param: sort, value:
+     * { field: updated_at, order: descending } }`): the pass then stops at the first page
+     * older than the checkpoint, instead of reading the whole window a coarse filter returns.
+     */
+    newest_first?: { param: string; value: unknown };
   };
   /** The page size to ask for (default: the action's own). */
   page_size?: number;

@@ -97,18 +97,26 @@ async function syncEntity(runtime: Runtime, store: ContextStore, entity: string,
   if (state.mode === 'changes') {
     const since = Math.max(0, (state.checkpoint ?? 0) - (spec.changes!.lookback_s ?? 0));
     params[spec.changes!.param] = fillSince(spec.changes!.filter, since);
+    if (spec.changes!.newest_first) params[spec.changes!.newest_first.param] = spec.changes!.newest_first.value;
   }
+  // Newest first, a page none of whose records is newer than the checkpoint ends the pass: the
+  // rest of the window (a coarse filter's whole day) was read by the pass that set it. (A record
+  // changed again within the checkpoint's own second, after that pass read it, waits for the
+  // next full pass: full_every_s.)
+  const stopBelow = state.mode === 'changes' && spec.changes!.newest_first && state.checkpoint !== null ? state.checkpoint : undefined;
   if (spec.page_size !== undefined && paging.pageSize) params[paging.pageSize] = spec.page_size;
   if (state.cursor !== null && paging.cursor) params[paging.cursor] = state.cursor;
 
   let records = 0;
   let pages = 0;
   if (state.cursor !== READ_TO_END) {
-    for await (const page of runtime.pages({ entity, action, params })) {
+    // No read-ahead when a page may end the pass early: the page after it would be a request for nothing.
+    for await (const page of runtime.pages({ entity, action, params }, { prefetch: stopBelow === undefined })) {
       const rows: StoredRecord[] = page.data.map((r) => toStored(r as Record<string, unknown>, idField, updatedField, entity));
       let high = state.high_water;
       for (const r of rows) if (r.updated_at !== null && (high === null || r.updated_at > high)) high = r.updated_at;
-      const next = page.meta.next_page;
+      const olderThanCheckpoint = stopBelow !== undefined && rows.length > 0 && rows.every((r) => r.updated_at !== null && r.updated_at <= stopBelow);
+      const next = olderThanCheckpoint ? null : page.meta.next_page;
       // A full pass that has read everything still has deletions to find: it says so rather than
       // ending, so a stop right here comes back to find them. A change pass ends with its page.
       state =
