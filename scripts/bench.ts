@@ -17,6 +17,7 @@ import { measureOverhead, median } from './bench/overhead.js';
 import { runChild, startChild } from './bench/spawn.js';
 import { measurePackage, type PackageReport } from './bench/package.js';
 import { measureAgents } from './bench/agents.js';
+import { measureSync } from './bench/sync.js';
 
 const { values } = parseArgs({
   options: {
@@ -97,6 +98,9 @@ for (const n of [RECORDS, BIG]) {
 log('MCP tool calls as an agent makes them: bytes of each answer, requests upstream...');
 const agents = await measureAgents();
 
+log('Sync into the context store (100,000 contacts), change passes, store search...');
+const sync = await measureSync();
+
 const med = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, median(v)]));
 const report = {
   machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', node: process.version, platform: `${os.platform()} ${os.arch()}` },
@@ -133,6 +137,7 @@ const report = {
     maxUpstreamRequestsPerCall: Math.max(...agents.calls.map((c) => c.upstreamRequests)),
     calls: agents.calls.map(({ tool, args, bytes, records, upstreamRequests }) => ({ tool, args: Object.keys(args), bytes, records, upstreamRequests })),
   },
+  sync: { ...sync, syncOverPaging: round(sync.syncOverPaging, 3), searchP50Ms: round(sync.searchP50Ms, 3), searchP99Ms: round(sync.searchP99Ms, 3) },
 };
 
 if (values.json) {
@@ -161,6 +166,10 @@ if (values.json) {
   const d = report.mcp.defaultContactsList;
   console.log(`mcp contacts_list, default     ${d.bytes} bytes, ${d.records} records, ${d.upstreamRequests} upstream request${d.upstreamRequests === 1 ? '' : 's'} (target <= 16000 bytes, 1 request)`);
   console.log(`mcp upstream requests per call at most ${report.mcp.maxUpstreamRequestsPerCall} over ${report.mcp.calls.length} calls (${report.mcp.calls.map((c) => `${c.tool} ${c.bytes} B/${c.upstreamRequests}`).join(', ')})`);
+  const y = report.sync;
+  console.log(`sync into SQLite               ${y.syncRecordsPerS.toLocaleString('en-US')} records/s for ${y.contacts.toLocaleString('en-US')} contacts, paging alone ${y.pagingRecordsPerS.toLocaleString('en-US')}: ${y.syncOverPaging} (target >= 0.8)`);
+  console.log(`change pass after 1% changed   ${y.changePass.requests} requests of a full pass's ${y.countedFullPassRequests} (${(y.changePass.share * 100).toFixed(1)}%, ${y.changePass.found}/${y.changePass.changed} changes found; target <= 2%)`);
+  console.log(`store.search on an indexed field p50 ${y.searchP50Ms} ms, p99 ${y.searchP99Ms} ms over ${y.contacts.toLocaleString('en-US')} contacts (target p50 <= 20 ms)`);
 }
 
 function round(n: number, digits = 1): number {
