@@ -218,7 +218,7 @@ export interface SyncSpec {
     /**
      * A parameter and value that make the feed answer newest first (`{ param: sort, value:
      * { field: updated_at, order: descending } }`): the pass then stops at the first page
-     * older than the checkpoint, instead of reading the whole window a coarse filter returns.
+     * that reaches the checkpoint, instead of reading the whole window a coarse filter returns.
      */
     newest_first?: { param: string; value: unknown };
   };

@@ -99,8 +99,8 @@ async function syncEntity(runtime: Runtime, store: ContextStore, entity: string,
     params[spec.changes!.param] = fillSince(spec.changes!.filter, since);
     if (spec.changes!.newest_first) params[spec.changes!.newest_first.param] = spec.changes!.newest_first.value;
   }
-  // Newest first, a page none of whose records is newer than the checkpoint ends the pass: the
-  // rest of the window (a coarse filter's whole day) was read by the pass that set it. (A record
+  // Newest first, a page that reaches the checkpoint ends the pass: the rest of the window (a
+  // coarse filter's whole day) was read by the pass that set it. (A record
   // changed again within the checkpoint's own second, after that pass read it, waits for the
   // next full pass: full_every_s.)
   const stopBelow = state.mode === 'changes' && spec.changes!.newest_first && state.checkpoint !== null ? state.checkpoint : undefined;
@@ -115,7 +115,9 @@ async function syncEntity(runtime: Runtime, store: ContextStore, entity: string,
       const rows: StoredRecord[] = page.data.map((r) => toStored(r as Record<string, unknown>, idField, updatedField, entity));
       let high = state.high_water;
       for (const r of rows) if (r.updated_at !== null && (high === null || r.updated_at > high)) high = r.updated_at;
-      const olderThanCheckpoint = stopBelow !== undefined && rows.length > 0 && rows.every((r) => r.updated_at !== null && r.updated_at <= stopBelow);
+      // Newest first: once a record is no newer than the checkpoint, every later one is older still.
+      const last = rows.at(-1);
+      const olderThanCheckpoint = stopBelow !== undefined && last !== undefined && last.updated_at !== null && last.updated_at <= stopBelow;
       const next = olderThanCheckpoint ? null : page.meta.next_page;
       // A full pass that has read everything still has deletions to find: it says so rather than
       // ending, so a stop right here comes back to find them. A change pass ends with its page.
