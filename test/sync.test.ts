@@ -256,6 +256,41 @@ for (const engine of storeEngines()) {
       }
     });
 
+    test('SIGTERM stops at a page boundary (exit 143, a stopped event); --status shows the pass under way; the next sync finishes it', async () => {
+      const location = await engine.location(dir, 'term');
+      sb.setFaults([{ kind: 'slow', every: 1, delayMs: 150 }]);
+      let lines: { type: string; entity?: string; records?: number }[] = [];
+      let code: number | null = null;
+      try {
+        ({ lines, code } = await new Promise<{ lines: { type: string }[]; code: number | null }>((resolve) => {
+          const child = spawn(process.execPath, [BIN, 'sync', 'contacts', '--store', location, '--base-url', sb.url], { env: childEnv(sb), stdio: ['ignore', 'pipe', 'ignore'] });
+          const seen: { type: string }[] = [];
+          createInterface({ input: child.stdout }).on('line', (line) => {
+            const e = JSON.parse(line) as { type: string };
+            seen.push(e);
+            if (e.type === 'page' && seen.length === 1) child.kill('SIGTERM');
+          });
+          child.on('exit', (exitCode) => resolve({ lines: seen, code: exitCode }));
+        }));
+      } finally {
+        sb.setFaults([]);
+      }
+      assert.equal(code, 143);
+      assert.equal(lines.at(-1)!.type, 'stopped', JSON.stringify(lines));
+      const status = await runCli(['sync', '--status', '--store', location], {});
+      const contacts = (JSON.parse(status.stdout) as { entities: { entity: string; in_progress: boolean; records: number }[] }).entities.find((e) => e.entity === 'contacts')!;
+      assert.equal(contacts.in_progress, true);
+      assert.equal(contacts.records, lines.filter((l) => l.type === 'page').reduce((n, l) => n + (l.records ?? 0), 0), 'every page reported was written, and nothing else');
+      const finish = await runCli(['sync', 'contacts', '--store', location, '--base-url', sb.url], { env: { INTERCOM_ACCESS_TOKEN: sb.token } });
+      assert.equal(finish.code, 0, finish.stderr);
+      const store = await openContextStore(location);
+      try {
+        assert.deepEqual(await stored(store, 'contacts'), await live(rt, 'contacts'));
+      } finally {
+        await store.close();
+      }
+    });
+
     test('kill -9 at chosen points of a real sync process, then a resume: exactly the live records, each once', async () => {
       const location = await engine.location(dir, 'crash');
       // Every answer takes a while, so a kill lands while the process waits for a page (with the
