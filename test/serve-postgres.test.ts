@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
 import { ConfigurationError, DEFAULT_MANIFEST, loadManifest, type Manifest } from '../src/index.js';
 import { rotateKey } from '../src/serve/keys.js';
-import { redactUrl, scrubUrlSecrets } from '../src/serve/postgres-store.js';
+import { redactUrl, scrubUrlSecrets } from '../src/database/url.js';
 import { startServer, type RunningServer, type ServeOptions } from '../src/serve/server.js';
 import { run } from './support/attack.js';
 import { startPostgres, type RunningPostgres } from './support/postgres.js';

@@ -2,7 +2,8 @@ import { existsSync, statSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { ConfigurationError } from '../errors.js';
 import { decrypt, encrypt, loadSecretKey, newKey, parseKey, readKeyFile, writeKeyFile } from './secrets.js';
-import { isPostgresUrl, openPostgresStore, redactUrl } from './postgres-store.js';
+import { isPostgresUrl, redactUrl } from '../database/url.js';
+import { openPostgresStore } from './postgres-store.js';
 import { openSqliteStore } from './sqlite-store.js';
 import type { InstanceStore } from './store.js';
 

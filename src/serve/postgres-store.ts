@@ -1,81 +1,10 @@
 import type { Pool, PoolClient } from 'pg';
 import { ConfigurationError } from '../errors.js';
-import { lazy } from '../lazy.js';
+import { pgDriver } from '../database/drivers.js';
+import { redactUrl, scrubUrlSecrets } from '../database/url.js';
 import type { InstanceStore, StoredInstance } from './store.js';
 
-const Pg = lazy<typeof import('pg')>('pg');
 
-/**
- * The PostgreSQL driver, an optional peer dependency like better-sqlite3: only a server that
- * is given a postgres:// database loads it, and one without it is told how to get it.
- */
-function driver(): typeof import('pg') {
-  try {
-    return Pg();
-  } catch (err) {
-    const { code, message } = err as { code?: string; message?: string };
-    if (code === 'MODULE_NOT_FOUND' && message?.includes("'pg'")) {
-      throw new ConfigurationError(
-        'serve keeps its instances in PostgreSQL through pg, an optional peer dependency that is not installed. Install it next to this package: npm install pg@8',
-      );
-    }
-    throw err;
-  }
-}
-
-/** Whether `--db` names a PostgreSQL database (a URL) rather than an SQLite file. */
-export function isPostgresUrl(db: string): boolean {
-  return /^postgres(?:ql)?:\/\//i.test(db);
-}
-
-/** Query parameters of a connection URL that hold secrets (`password`, `sslpassword`). */
-const SECRET_PARAM = /pass/i;
-
-/**
- * The connection URL as it may be shown: its password (in the user part, or as a query
- * parameter) replaced by `***`. A URL that does not parse loses its whole user part.
- */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    for (const key of [...parsed.searchParams.keys()]) if (SECRET_PARAM.test(key)) parsed.searchParams.set(key, '***');
-    return parsed.toString();
-  } catch {
-    return url.replace(/^([a-z]+:\/\/)[^/?#]*@/i, '$1***@').replace(/([?&][^=&#]*pass[^=&#]*=)[^&#]*/gi, '$1***');
-  }
-}
-
-/**
- * Removes from `text` (a driver's error message) every secret of the connection URL, in each
- * form it could take there: defence in depth, since pg's messages are not meant to carry one.
- */
-export function scrubUrlSecrets(text: string, url: string): string {
-  const secrets = new Set<string>();
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) {
-      secrets.add(parsed.password);
-      secrets.add(safeDecode(parsed.password));
-    }
-    for (const [key, value] of parsed.searchParams) if (SECRET_PARAM.test(key) && value) secrets.add(value);
-  } catch {
-    const userinfo = /^[a-z]+:\/\/([^/?#]*)@/i.exec(url)?.[1];
-    if (userinfo?.includes(':')) secrets.add(userinfo.slice(userinfo.indexOf(':') + 1));
-  }
-  let out = text.split(url).join(redactUrl(url));
-  // Longest first, so a secret that contains another is replaced whole.
-  for (const secret of [...secrets].filter(Boolean).sort((a, b) => b.length - a.length)) out = out.split(secret).join('***');
-  return out;
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-}
 
 /**
  * Each step moves the schema one version up; the one row of `serve_schema_version` says how
@@ -114,7 +43,7 @@ const HEALTH_TIMEOUT_MS = 5_000;
  * this server knows; missing steps are applied under an advisory lock.
  */
 export async function openPostgresStore(url: string): Promise<InstanceStore> {
-  const { Pool } = driver();
+  const { Pool } = pgDriver('serve keeps its instances');
   const shown = redactUrl(url);
   const scrub = (err: unknown) => scrubUrlSecrets((err as Error)?.message ?? String(err), url);
   let pool: Pool;

@@ -2,31 +2,9 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { ConfigurationError } from '../errors.js';
-import { lazy } from '../lazy.js';
+import { sqliteDriver } from '../database/drivers.js';
 import type { InstanceStore, StoredInstance } from './store.js';
 
-const Database = lazy<typeof BetterSqlite3>('better-sqlite3');
-
-/**
- * The SQLite driver, an optional peer dependency: a library user never compiles SQLite, and
- * `serve` says how to get it.
- */
-function driver(): typeof BetterSqlite3 {
-  try {
-    return Database();
-  } catch (err) {
-    const { code, message } = err as { code?: string; message?: string };
-    if (code === 'MODULE_NOT_FOUND' && message?.includes("'better-sqlite3'")) {
-      throw new ConfigurationError(
-        'serve keeps its instances in SQLite through better-sqlite3, an optional peer dependency that is not installed. Install it next to this package: npm install better-sqlite3@12',
-      );
-    }
-    if (code === 'ERR_DLOPEN_FAILED' || /NODE_MODULE_VERSION|invalid ELF|wrong ELF/.test(message ?? '')) {
-      throw new ConfigurationError(`better-sqlite3 is installed but its native part does not load in this Node ${process.version} (${message?.split('\n')[0]}); rebuild it: npm rebuild better-sqlite3`);
-    }
-    throw err;
-  }
-}
 
 /** Each step moves the schema one version up; `user_version` says how far a file is. */
 const MIGRATIONS: string[] = [
@@ -57,7 +35,7 @@ export function openSqliteStore(path: string): InstanceStore {
     else if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
   }
   let db: BetterSqlite3.Database;
-  const Driver = driver();
+  const Driver = sqliteDriver('serve keeps its instances');
   try {
     db = new Driver(path);
     db.pragma('journal_mode = WAL');

@@ -1,5 +1,8 @@
 /** A context store from where it lives: `sqlite:<file>` (or a plain path), or a `postgres://` URL. */
+import { isPostgresUrl, redactUrl } from '../database/url.js';
 import { ConfigurationError } from '../errors.js';
+
+export { redactUrl };
 import { openSqliteContextStore } from './sqlite.js';
 import type { ContextStore } from './types.js';
 
@@ -10,7 +13,7 @@ import type { ContextStore } from './types.js';
  * const store = await openContextStore('sqlite:./intercom.db');
  */
 export async function openContextStore(location: string): Promise<ContextStore> {
-  if (/^postgres(ql)?:\/\//i.test(location)) {
+  if (isPostgresUrl(location)) {
     const { openPostgresContextStore } = await import('./postgres.js');
     return openPostgresContextStore(location);
   }
@@ -19,9 +22,4 @@ export async function openContextStore(location: string): Promise<ContextStore> 
     throw new ConfigurationError(`--store ${JSON.stringify(redactUrl(location))} is not a store: give sqlite:<file> (or a file path) or a postgres:// URL.`);
   }
   return openSqliteContextStore(file);
-}
-
-/** A location with any password taken out, for messages. */
-export function redactUrl(location: string): string {
-  return location.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@/]*@/i, '$1[redacted]@');
 }

@@ -6,26 +6,12 @@
 import { createHash } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { ConfigurationError, ConnectorError, ParameterError, isConnectorError } from '../errors.js';
-import { lazy } from '../lazy.js';
+import { pgDriver } from '../database/drivers.js';
 import { Params, compileFilter, indexExpressions, orderBy } from './filter-sql.js';
-import { redactUrl } from './open.js';
+import { redactUrl } from '../database/url.js';
 import { answerPage, checkEntityName, decodeCursor, pageLimit, type Clock } from './query.js';
 import type { ContextStore, EntityStatus, StoredRecord, StoreAnswer, StoreQuery, SyncState } from './types.js';
 
-const Pg = lazy<typeof import('pg')>('pg');
-
-/** pg, loaded on first use: a library user who keeps the store in SQLite never installs it. */
-function pgDriver(): typeof import('pg') {
-  try {
-    return Pg();
-  } catch (err) {
-    const { code, message } = err as { code?: string; message?: string };
-    if (code === 'MODULE_NOT_FOUND' && message?.includes("'pg'")) {
-      throw new ConfigurationError('the context store keeps its data in PostgreSQL through pg, an optional peer dependency that is not installed. Install it next to this package: npm install pg@8');
-    }
-    throw err;
-  }
-}
 
 export interface PostgresStoreOptions {
   /**
@@ -189,7 +175,7 @@ const isUndefinedTable = (err: unknown) => (err as { code?: unknown })?.code ===
  * const store = await openPostgresContextStore('postgres://sync@db.internal/connectors?pool_max=4');
  */
 export async function openPostgresContextStore(url: string, options: PostgresStoreOptions = {}): Promise<ContextStore> {
-  const { Pool } = pgDriver();
+  const { Pool } = pgDriver('the context store keeps its data');
   const clock = options.clock ?? Date.now;
   const t = target(url, options);
   const reason = (err: unknown) => scrub((err as Error)?.message || String(err), t.secrets);

@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
-import { sqliteDriver } from './sqlite-driver.js';
+import { sqliteDriver } from '../database/drivers.js';
 import { Params, compileFilter, indexExpressions, orderBy } from './filter-sql.js';
 import { answerPage, checkEntityName, decodeCursor, pageLimit, type Clock } from './query.js';
 import type { ContextStore, EntityStatus, StoredRecord, StoreAnswer, StoreQuery, SyncState } from './types.js';
@@ -30,7 +30,7 @@ const table = (entity: string) => `"records_${checkEntityName(entity)}"`;
 
 export function openSqliteContextStore(file: string, clock: Clock = Date.now): ContextStore {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-  const Database = sqliteDriver('the context store');
+  const Database = sqliteDriver('the context store keeps its data');
   const db: BetterSqlite3.Database = new Database(file);
   db.pragma('journal_mode = WAL');
   // A sync and a search in two processes wait for each other's write lock instead of failing.
