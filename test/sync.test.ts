@@ -347,3 +347,30 @@ function runSync(sb: Sandbox, location: string): Promise<{ code: number | null; 
     child.on('exit', (code) => resolve({ code, stderr }));
   });
 }
+
+describe('sync of a list read with a scroll (companies past 10,000)', () => {
+  test('a pass stopped mid-scroll whose scroll expired starts over as the same pass: every company once, none lost', async () => {
+    let now = Date.UTC(2026, 0, 5, 12);
+    const sb = await startSandbox({ seed: 9, counts: { companies: 10_060, contacts: 5, conversations: 2 }, now: () => now });
+    const rt = await createRuntime({ baseUrl: sb.url, credentials: { access_token: sb.token } });
+    const dir = await mkdtemp(join(tmpdir(), 'sync-scroll-'));
+    const store = await openContextStore(`sqlite:${join(dir, 's.db')}`);
+    try {
+      const stop = new AbortController();
+      const first = await syncAll(rt, store, { entities: ['companies'], signal: stop.signal, clock: () => now, onEvent: (e) => e.type === 'page' && stop.abort() });
+      assert.equal(first[0]!.complete, false);
+      now += 61_000; // the scroll expires while the sync is down
+      const events: string[] = [];
+      const second = await syncAll(rt, store, { entities: ['companies'], clock: () => now, onEvent: (e) => events.push(e.type) });
+      assert.equal(second[0]!.complete, true);
+      assert.equal(events[0], 'restarted');
+      assert.deepEqual(await stored(store, 'companies'), await live(rt, 'companies'));
+      assert.equal((await stored(store, 'companies')).size, 10_060);
+    } finally {
+      await store.close();
+      await rt.close();
+      await sb.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

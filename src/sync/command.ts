@@ -65,6 +65,7 @@ export const syncCommand: HostCommand = {
     const onEvent = (e: SyncEvent) => {
       if (live) {
         if (e.type === 'page') progress.page(e.records, e.total_count);
+        else if (e.type === 'restarted') io.stderr.write(`\n${e.entity}: the pass could not go on from where it stopped, so it starts over (${e.reason})\n`);
         else io.stderr.write(`\n${e.entity}: ${e.type === 'done' ? `done, ${e.records} records in ${e.pages} pages (${e.mode}), ${e.deleted} deleted` : `stopped after ${e.records} records; run sync again to go on`}\n`);
         return;
       }

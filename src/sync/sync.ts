@@ -6,7 +6,8 @@
  * actions read everything and which read changes.
  */
 import { randomUUID } from 'node:crypto';
-import { ConfigurationError } from '../errors.js';
+import { ConfigurationError, HttpError } from '../errors.js';
+import type { PageOf } from '../pagination/driver.js';
 import type { Manifest, SyncSpec } from '../manifest/types.js';
 import { pagingParams } from '../manifest/paging.js';
 import type { Runtime } from '../runtime-types.js';
@@ -16,7 +17,8 @@ import type { ContextStore, StoredRecord, SyncState } from '../store/types.js';
 export type SyncEvent =
   | { type: 'page'; entity: string; mode: SyncState['mode']; records: number; written: number; total_count: number | undefined }
   | { type: 'done'; entity: string; mode: SyncState['mode']; records: number; pages: number; deleted: number; checkpoint: number | null }
-  | { type: 'stopped'; entity: string; mode: SyncState['mode']; records: number; pages: number };
+  | { type: 'stopped'; entity: string; mode: SyncState['mode']; records: number; pages: number }
+  | { type: 'restarted'; entity: string; mode: SyncState['mode']; reason: string };
 
 export interface SyncOptions {
   /** The entities to sync (default: every entity whose manifest declares `sync`). */
@@ -110,8 +112,28 @@ async function syncEntity(runtime: Runtime, store: ContextStore, entity: string,
   let records = 0;
   let pages = 0;
   if (state.cursor !== READ_TO_END) {
-    // No read-ahead when a page may end the pass early: the page after it would be a request for nothing.
-    for await (const page of runtime.pages({ entity, action, params }, { prefetch: stopBelow === undefined })) {
+    // A pass resumed from a cursor the API no longer takes (a scroll expired while the sync was
+    // down) starts over, as the same pass: what it wrote stays, and deletions are still found.
+    const resumed = state.cursor !== null && paging.cursor !== undefined;
+    const pagesFrom = async function* (): AsyncGenerator<PageOf<Record<string, unknown>>> {
+      // No read-ahead when a page may end the pass early: the page after it would be a request for nothing.
+      const read = (p: Record<string, unknown>) => runtime.pages({ entity, action, params: p }, { prefetch: stopBelow === undefined });
+      if (!resumed) return yield* read(params);
+      const pager = read(params);
+      let first: IteratorResult<PageOf<Record<string, unknown>>>;
+      try {
+        first = await pager.next();
+      } catch (err) {
+        if (!(err instanceof HttpError && [400, 404, 410].includes(err.status ?? 0))) throw err;
+        o.onEvent?.({ type: 'restarted', entity, mode: state.mode, reason: err.message });
+        const { [paging.cursor!]: _spent, ...fresh } = params;
+        return yield* read(fresh);
+      }
+      if (first.done) return;
+      yield first.value;
+      yield* pager;
+    };
+    for await (const page of pagesFrom()) {
       const rows: StoredRecord[] = page.data.map((r) => toStored(r as Record<string, unknown>, idField, updatedField, entity));
       let high = state.high_water;
       for (const r of rows) if (r.updated_at !== null && (high === null || r.updated_at > high)) high = r.updated_at;
