@@ -102,9 +102,8 @@ async function syncEntity(runtime: Runtime, store: ContextStore, entity: string,
     if (spec.changes!.newest_first) params[spec.changes!.newest_first.param] = spec.changes!.newest_first.value;
   }
   // Newest first, a page that reaches the checkpoint ends the pass: the rest of the window (a
-  // coarse filter's whole day) was read by the pass that set it. (A record
-  // changed again within the checkpoint's own second, after that pass read it, waits for the
-  // next full pass: full_every_s.)
+  // coarse filter's whole day) was read by the pass that set it. (A record changed again within
+  // the checkpoint's own second, after that pass read it, waits for the next full pass.)
   const stopBelow = state.mode === 'changes' && spec.changes!.newest_first && state.checkpoint !== null ? state.checkpoint : undefined;
   if (spec.page_size !== undefined && paging.pageSize) params[paging.pageSize] = spec.page_size;
   if (state.cursor !== null && paging.cursor) params[paging.cursor] = state.cursor;
@@ -112,28 +111,11 @@ async function syncEntity(runtime: Runtime, store: ContextStore, entity: string,
   let records = 0;
   let pages = 0;
   if (state.cursor !== READ_TO_END) {
-    // A pass resumed from a cursor the API no longer takes (a scroll expired while the sync was
-    // down) starts over, as the same pass: what it wrote stays, and deletions are still found.
-    const resumed = state.cursor !== null && paging.cursor !== undefined;
-    const pagesFrom = async function* (): AsyncGenerator<PageOf<Record<string, unknown>>> {
-      // No read-ahead when a page may end the pass early: the page after it would be a request for nothing.
-      const read = (p: Record<string, unknown>) => runtime.pages({ entity, action, params: p }, { prefetch: stopBelow === undefined });
-      if (!resumed) return yield* read(params);
-      const pager = read(params);
-      let first: IteratorResult<PageOf<Record<string, unknown>>>;
-      try {
-        first = await pager.next();
-      } catch (err) {
-        if (!(err instanceof HttpError && [400, 404, 410].includes(err.status ?? 0))) throw err;
-        o.onEvent?.({ type: 'restarted', entity, mode: state.mode, reason: err.message });
-        const { [paging.cursor!]: _spent, ...fresh } = params;
-        return yield* read(fresh);
-      }
-      if (first.done) return;
-      yield first.value;
-      yield* pager;
-    };
-    for await (const page of pagesFrom()) {
+    // No read-ahead when a page may end the pass early: the page after it would be a request for nothing.
+    const read = (p: Record<string, unknown>) => runtime.pages({ entity, action, params: p }, { prefetch: stopBelow === undefined });
+    const restart = (reason: string) => o.onEvent?.({ type: 'restarted', entity, mode: state.mode, reason });
+    const resumedFrom = state.cursor !== null && paging.cursor !== undefined ? paging.cursor : undefined;
+    for await (const page of resumedFrom ? resumeOrRestart(read, params, resumedFrom, restart) : read(params)) {
       const rows: StoredRecord[] = page.data.map((r) => toStored(r as Record<string, unknown>, idField, updatedField, entity));
       let high = state.high_water;
       for (const r of rows) if (r.updated_at !== null && (high === null || r.updated_at > high)) high = r.updated_at;
@@ -166,6 +148,29 @@ async function syncEntity(runtime: Runtime, store: ContextStore, entity: string,
   }
   o.onEvent?.({ type: 'done', entity, mode: state.mode, records, pages, deleted, checkpoint: state.checkpoint });
   return { entity, mode: state.mode, records, pages, deleted, complete: true };
+}
+
+type Pages = AsyncGenerator<PageOf<Record<string, unknown>>, void, undefined>;
+
+/**
+ * The pages of a pass resumed from its cursor; if the API no longer takes that cursor (a scroll
+ * that expired while the sync was down: 400, 404, 410), the pass starts over as the same pass:
+ * what it wrote stays, and its deletions are still found at its end.
+ */
+async function* resumeOrRestart(read: (params: Record<string, unknown>) => Pages, params: Record<string, unknown>, cursorParam: string, restart: (reason: string) => void): Pages {
+  const pager = read(params);
+  let first: IteratorResult<PageOf<Record<string, unknown>>, void>;
+  try {
+    first = await pager.next();
+  } catch (err) {
+    if (!(err instanceof HttpError && [400, 404, 410].includes(err.status ?? 0))) throw err;
+    restart(err.message);
+    const { [cursorParam]: _spent, ...fresh } = params;
+    return yield* read(fresh);
+  }
+  if (first.done) return;
+  yield first.value;
+  yield* pager;
 }
 
 /** The cursor of a full pass that has read its last page and has yet to find deletions. */
