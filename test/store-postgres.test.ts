@@ -373,7 +373,7 @@ describe('context store: PostgreSQL schema and connections', () => {
     ];
     await Promise.all([a.migrate(entities), b.migrate(entities), a.migrate(entities)]);
     await b.migrate(entities);
-    assert.deepEqual(await postgres.query('SELECT version FROM store_schema_version'), [{ version: 1 }]);
+    assert.deepEqual(await postgres.query('SELECT version FROM store_schema_version'), [{ version: 2 }]);
     assert.deepEqual((await postgres.query<{ name: string }>('SELECT name FROM store_entities ORDER BY name')).map((r) => r.name), ['companies', 'contacts']);
     const indexes = await postgres.query<{ indexname: string; indexdef: string }>("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'records_contacts' ORDER BY indexname");
     // updated_at, the key, and each expression of each listed field (a dotted field's name gains a hash: "a.b" and "a_b" stay apart).

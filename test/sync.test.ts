@@ -291,6 +291,63 @@ for (const engine of storeEngines()) {
       }
     });
 
+    test('two syncs of one store at once: the second is refused by name, and nothing is lost', async () => {
+      const store = await openContextStore(await engine.location(dir, 'twice'));
+      try {
+        await syncAll(rt, store, { entities: ['companies'], clock: () => now });
+        const results = await Promise.allSettled([syncAll(rt, store, { entities: ['companies'], full: true, clock: () => now }), syncAll(rt, store, { entities: ['companies'], full: true, clock: () => now })]);
+        const refused = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
+        assert.equal(refused.length, 1, 'one of the two runs');
+        assert.match(String(refused[0]!.reason), /another sync of companies is running \(process \d+ on /);
+        assert.deepEqual(await stored(store, 'companies'), await live(rt, 'companies'));
+        // Released: the next one runs.
+        assert.equal((await syncAll(rt, store, { entities: ['companies'], clock: () => now }))[0]!.complete, true);
+      } finally {
+        await store.close();
+      }
+    });
+
+    test('records edited while a full pass runs, on pages it already read, are found by the next change pass', async () => {
+      const base = await openContextStore(await engine.location(dir, 'during'));
+      const edited: string[] = [];
+      let pagesWritten = 0;
+      // The upstream edits happen right after the pass wrote its first page (whose records it read).
+      const store = {
+        ...base,
+        kind: base.kind,
+        async writePage(records: Parameters<ContextStore['writePage']>[0], state: Parameters<ContextStore['writePage']>[1]) {
+          const n = await base.writePage(records, state);
+          if (state.entity !== 'contacts' || state.mode !== 'full') return n;
+          pagesWritten++;
+          // Every record of the first page and some of the second change after the pass read
+          // them; then one on the last page, not read yet, changes last: the pass's newest.
+          const change = async (ids: string[]) => {
+            for (const id of ids) {
+              now += 1000;
+              await put(sb, `/contacts/${id}`, { name: `During ${id}` });
+              edited.push(id);
+            }
+          };
+          if (pagesWritten === 1) await change(records.map((r) => r.id));
+          if (pagesWritten === 2) await change(records.slice(0, 10).map((r) => r.id));
+          if (pagesWritten === 3) await change([sb.dataset.contactAt(690).id]);
+          return n;
+        },
+      } as ContextStore;
+      try {
+        await syncAll(rt, store, { entities: ['contacts'], full: true, clock: () => now });
+        now += 60_000;
+        const pass = await syncAll(rt, store, { entities: ['contacts'], clock: () => now });
+        assert.equal(pass[0]!.mode, 'changes');
+        for (const id of edited) {
+          const hit = await base.search('contacts', { where: { field: 'id', operator: '=', value: id } });
+          assert.equal(hit.data[0]!.name, `During ${id}`, id);
+        }
+      } finally {
+        await base.close();
+      }
+    });
+
     test('kill -9 at chosen points of a real sync process, then a resume: exactly the live records, each once', async () => {
       const location = await engine.location(dir, 'crash');
       // Every answer takes a while, so a kill lands while the process waits for a page (with the

@@ -27,7 +27,6 @@ import { buildTools, describeParams, type OperationTool, type ToolOptions } from
 import { buildStoreTools, storeToolCaller } from './store-tools.js';
 import { openContextStore } from '../store/open.js';
 import type { ContextStore } from '../store/types.js';
-import { prepareStore } from '../sync/sync.js';
 
 import { McpSession } from './session.js';
 
@@ -104,7 +103,14 @@ export function createMcpServer(options: McpServerOptions): McpSession {
   const caller = new ToolCaller(options);
   const storeTools = options.store ? buildStoreTools(options.manifest) : [];
   let opened: Promise<ContextStore> | undefined;
-  const store = () => (opened ??= openContextStore(options.store!).then(async (s) => (await prepareStore(options.manifest, s), s)));
+  // Reads only (no migration, no new file); a store that failed to open is tried again next call.
+  const store = () => {
+    const pending = (opened ??= openContextStore(options.store!, { create: false }));
+    pending.catch(() => {
+      if (opened === pending) opened = undefined;
+    });
+    return pending;
+  };
   const secrets = typeof options.runtimeOptions?.credentials === 'object' ? Object.values(options.runtimeOptions.credentials) : [];
   const stored = storeToolCaller(storeTools, store, caller.budget, createRedactor(secrets));
   const base = instructions(options.manifest, caller);

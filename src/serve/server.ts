@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Manifest } from '../manifest/types.js';
 import type { RuntimeOptions } from '../runtime.js';
+import { ConfigurationError } from '../errors.js';
 import { ApiError, toApiError } from './api-error.js';
 import { describeDefinition } from './describe.js';
 import { Instances, type CreateInput, type UpdateInput } from './instances.js';
@@ -14,7 +15,7 @@ import type { InstanceStore } from './store.js';
 import { compileProjection } from '../response/project.js';
 import { openContextStore } from '../store/open.js';
 import type { ContextStore, StoreQuery } from '../store/types.js';
-import { prepareStore, syncedEntities } from '../sync/sync.js';
+import { syncedEntities } from '../sync/sync.js';
 
 export interface ServeOptions {
   port?: number;
@@ -77,11 +78,14 @@ export const CONTEXT_STORE_SEARCH = 'context_store_search';
  */
 function contextStoreSearch(location: string, definitions: Map<string, Manifest>) {
   let opened: Promise<ContextStore> | undefined;
-  const open = () =>
-    (opened ??= openContextStore(location).then(async (s) => {
-      for (const m of definitions.values()) await prepareStore(m, s);
-      return s;
-    }));
+  // Reads only (no migration, no new file); a store that failed to open is tried again next call.
+  const open = () => {
+    const pending = (opened ??= openContextStore(location, { create: false }));
+    pending.catch(() => {
+      if (opened === pending) opened = undefined;
+    });
+    return pending;
+  };
   return {
     async search(definitionId: string, entity: string, params: Record<string, unknown>, fields: string[] | undefined) {
       const manifest = definitions.get(definitionId)!;
@@ -92,7 +96,15 @@ function contextStoreSearch(location: string, definitions: Map<string, Manifest>
       const unknown = Object.keys(rest);
       if (unknown.length) throw new ApiError(400, 'INVALID_PARAMETERS', `context_store_search takes where, sort, limit and cursor; not ${unknown.join(', ')}.`);
       const project = compileProjection(fields, manifest.entities[entity]!.actions[spec.full]?.record, manifest.schemas, `${entity}.${CONTEXT_STORE_SEARCH}`);
-      const answer = await (await open()).search(entity, { where, sort, limit, cursor } as StoreQuery);
+      let store: ContextStore;
+      try {
+        store = await open();
+      } catch (err) {
+        // Not the caller's fault, and not a crash: the store is missing or unreachable.
+        if (err instanceof ConfigurationError) throw new ApiError(503, 'CONTEXT_STORE_UNAVAILABLE', err.message);
+        throw err;
+      }
+      const answer = await store.search(entity, { where, sort, limit, cursor } as StoreQuery);
       return project ? { ...answer, data: answer.data.map(project) } : answer;
     },
     async close() {

@@ -16,10 +16,14 @@ const MAX_FILTERS = 100;
 const FIELD = /^[A-Za-z0-9_$][A-Za-z0-9_$ -]*(\.[A-Za-z0-9_$][A-Za-z0-9_$ -]*){0,7}$/;
 
 /** Collects bound values and names them as each dialect does (`?` or `$n`). */
+/** Bound values one search may carry: within SQLite's and PostgreSQL's limits, with room to spare. */
+export const MAX_VALUES = 2000;
+
 export class Params {
   readonly values: unknown[] = [];
   constructor(readonly dialect: Dialect) {}
   add(v: unknown): string {
+    if (this.values.length >= MAX_VALUES) throw bad(`a search carries at most ${MAX_VALUES} values in all (IN lists included); split it into several`);
     this.values.push(v);
     return this.dialect === 'sqlite' ? '?' : `$${this.values.length}`;
   }
@@ -95,7 +99,22 @@ export function compileFilter(filter: StoreFilter, params: Params, depth = 0): s
     case 'NIN': {
       if (!Array.isArray(value) || value.length === 0) throw bad(`${operator} takes a non-empty list of values`);
       if (value.length > 1000) throw bad(`${operator} takes at most 1,000 values`);
-      const any = `(${value.map((v) => equals(steps, v, params)).join(' OR ')})`;
+      // Strings (and numbers) as one IN list each: an OR per value would nest past SQLite's
+      // expression depth (1,000) long before the list limit; the rest, one test each.
+      const strings = value.filter((v): v is string => typeof v === 'string');
+      const numbers = value.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+      const others = value.filter((v) => typeof v !== 'string' && !(typeof v === 'number' && Number.isFinite(v)));
+      const tests: string[] = [];
+      if (strings.length) {
+        tests.push(
+          d === 'sqlite'
+            ? `${jsonAt(steps, d)} COLLATE NOCASE IN (${strings.map((v) => params.add(v)).join(', ')})`
+            : `(jsonb_typeof(${jsonAt(steps, d)}) = 'string' AND lower(${textAt(steps, d)}) IN (${strings.map((v) => `lower(${params.add(v)})`).join(', ')}))`,
+        );
+      }
+      if (numbers.length) tests.push(`${d === 'sqlite' ? jsonAt(steps, d) : numberAt(steps, d)} IN (${numbers.map((v) => params.add(v)).join(', ')})`);
+      for (const v of others) tests.push(equals(steps, v, params));
+      const any = `(${tests.join(' OR ')})`;
       return operator === 'IN' ? any : not(any);
     }
     case '~':

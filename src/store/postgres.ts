@@ -36,6 +36,7 @@ const MIGRATIONS: string[] = [
      synced_at BIGINT
    );
    CREATE TABLE IF NOT EXISTS store_entities (name TEXT PRIMARY KEY);`,
+  `CREATE TABLE IF NOT EXISTS sync_locks (entity TEXT PRIMARY KEY, id TEXT NOT NULL, host TEXT NOT NULL, pid INTEGER NOT NULL, since BIGINT NOT NULL, heartbeat BIGINT NOT NULL);`,
 ];
 
 /**
@@ -388,6 +389,28 @@ export async function openPostgresContextStore(url: string, options: PostgresSto
         }
         await saveState(c, state);
         return changed;
+      });
+    },
+
+    async lock(entity, owner, steal) {
+      return transaction('take the sync lock', async (c) => {
+        // FOR UPDATE: two syncs asking at once take turns here.
+        const held = (await c.query('SELECT id, host, pid, since, heartbeat FROM sync_locks WHERE entity = $1 FOR UPDATE', [entity])).rows[0] as Record<string, unknown> | undefined;
+        if (held && held.id !== owner.id && held.id !== steal) {
+          return { id: String(held.id), host: String(held.host), pid: Number(held.pid), since: Number(held.since), heartbeat: Number(held.heartbeat) };
+        }
+        await c.query(
+          `INSERT INTO sync_locks (entity, id, host, pid, since, heartbeat) VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (entity) DO UPDATE SET id = excluded.id, host = excluded.host, pid = excluded.pid, since = excluded.since, heartbeat = excluded.heartbeat`,
+          [entity, owner.id, owner.host, owner.pid, owner.since, owner.heartbeat],
+        );
+        return undefined;
+      });
+    },
+
+    async unlock(entity, ownerId) {
+      await transaction('release the sync lock', async (c) => {
+        await c.query('DELETE FROM sync_locks WHERE entity = $1 AND id = $2', [entity, ownerId]);
       });
     },
 

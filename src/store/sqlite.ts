@@ -3,13 +3,14 @@
  * per entity (id, the JSON record, updated_at, synced_at, the pass that last saw it) and a
  * table of sync states. WAL mode, so searches read while a sync writes.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { ConfigurationError } from '../errors.js';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { sqliteDriver } from '../database/drivers.js';
 import { Params, compileFilter, indexExpressions, orderBy } from './filter-sql.js';
 import { answerPage, checkEntityName, decodeCursor, pageLimit, type Clock } from './query.js';
-import type { ContextStore, EntityStatus, StoredRecord, StoreAnswer, StoreQuery, SyncState } from './types.js';
+import type { ContextStore, EntityStatus, StoredRecord, StoreAnswer, StoreQuery, SyncLock, SyncState } from './types.js';
 
 /** Each step moves the schema one version up; `user_version` says how far a file is. */
 const MIGRATIONS: string[] = [
@@ -24,14 +25,24 @@ const MIGRATIONS: string[] = [
      synced_at INTEGER
    );
    CREATE TABLE IF NOT EXISTS store_entities (name TEXT PRIMARY KEY);`,
+  `CREATE TABLE IF NOT EXISTS sync_locks (entity TEXT PRIMARY KEY, id TEXT NOT NULL, host TEXT NOT NULL, pid INTEGER NOT NULL, since INTEGER NOT NULL, heartbeat INTEGER NOT NULL);`,
 ];
 
 const table = (entity: string) => `"records_${checkEntityName(entity)}"`;
 
-export function openSqliteContextStore(file: string, clock: Clock = Date.now): ContextStore {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+export function openSqliteContextStore(file: string, clock: Clock = Date.now, create = true): ContextStore {
   const Database = sqliteDriver('the context store keeps its data');
-  const db: BetterSqlite3.Database = new Database(file);
+  let db: BetterSqlite3.Database;
+  if (create) {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    db = new Database(file);
+    // Records hold people's data: readable by the owner only, like serve's database.
+    if (file !== ':memory:') chmodSync(file, 0o600);
+  } else {
+    // A reader names a store that sync made: a typo must not become a new, empty store.
+    if (!existsSync(file)) throw new ConfigurationError(`there is no context store at ${file}: run sync --store sqlite:${file} first (or check the path).`);
+    db = new Database(file, { fileMustExist: true });
+  }
   db.pragma('journal_mode = WAL');
   // A sync and a search in two processes wait for each other's write lock instead of failing.
   db.pragma('busy_timeout = 5000');
@@ -46,7 +57,10 @@ export function openSqliteContextStore(file: string, clock: Clock = Date.now): C
     return s;
   };
 
+  // A store no sync has prepared yet (or that a reader opened before the first sync) has no tables.
+  const prepared_ = () => prepared("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'store_entities'").get() !== undefined;
   const readState = (entity: string): SyncState | undefined => {
+    if (!prepared_()) return undefined;
     const row = prepared('SELECT * FROM sync_state WHERE entity = ?').get(entity) as SyncState | undefined;
     return row ? { ...row } : undefined;
   };
@@ -80,8 +94,24 @@ export function openSqliteContextStore(file: string, clock: Clock = Date.now): C
     return deleted;
   });
 
+  const lock = db.transaction((entity: string, owner: SyncLock, steal: string | undefined): SyncLock | undefined => {
+    const held = prepared('SELECT id, host, pid, since, heartbeat FROM sync_locks WHERE entity = ?').get(entity) as SyncLock | undefined;
+    if (held && held.id !== owner.id && held.id !== steal) return held;
+    prepared(
+      `INSERT INTO sync_locks (entity, id, host, pid, since, heartbeat) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (entity) DO UPDATE SET id = excluded.id, host = excluded.host, pid = excluded.pid, since = excluded.since, heartbeat = excluded.heartbeat`,
+    ).run(entity, owner.id, owner.host, owner.pid, owner.since, owner.heartbeat);
+    return undefined;
+  });
+
   return {
     kind: 'sqlite',
+    async lock(entity, owner, steal) {
+      return lock(entity, owner, steal);
+    },
+    async unlock(entity, ownerId) {
+      prepared('DELETE FROM sync_locks WHERE entity = ? AND id = ?').run(entity, ownerId);
+    },
     async migrate(entities) {
       db.transaction(() => {
         const version = db.pragma('user_version', { simple: true }) as number;
@@ -115,13 +145,14 @@ export function openSqliteContextStore(file: string, clock: Clock = Date.now): C
       const where = query.where ? `WHERE ${compileFilter(query.where, params)}` : '';
       const limit = pageLimit(query.limit);
       const offset = decodeCursor(query, entity);
-      const known = prepared('SELECT 1 FROM store_entities WHERE name = ?').get(entity);
+      const known = prepared_() && prepared('SELECT 1 FROM store_entities WHERE name = ?').get(entity);
       const rows = known
         ? (db.prepare(`SELECT record, synced_at FROM ${table(entity)} ${where} ${orderBy(query.sort, 'sqlite')} LIMIT ${limit + 1} OFFSET ${offset}`).all(...params.values) as { record: string; synced_at: number }[])
         : [];
       return answerPage(entity, query, rows.map((r) => ({ record: JSON.parse(r.record) as Record<string, unknown>, synced_at: r.synced_at })), limit, offset, readState(entity));
     },
     async status(): Promise<EntityStatus[]> {
+      if (!prepared_()) return [];
       const names = (prepared('SELECT name FROM store_entities ORDER BY name').all() as { name: string }[]).map((r) => r.name);
       return names.map((entity) => {
         const count = (db.prepare(`SELECT count(*) AS n FROM ${table(entity)}`).get() as { n: number }).n;

@@ -69,6 +69,16 @@ export interface EntityStatus {
   last_full_at: string | null;
 }
 
+/** Who syncs an entity: one sync at a time per entity, or two passes would delete each other's records. */
+export interface SyncLock {
+  id: string;
+  host: string;
+  pid: number;
+  /** When it took the lock, and when it last wrote a page (ms since the epoch). */
+  since: number;
+  heartbeat: number;
+}
+
 export interface ContextStore {
   /** `sqlite` or `postgres`, for messages. */
   readonly kind: string;
@@ -89,6 +99,12 @@ export interface ContextStore {
    * pass did not see (deleted upstream) and saves `state`. Returns how many were deleted.
    */
   endFullPass(state: SyncState): Promise<number>;
+  /**
+   * Takes (or, for its holder, renews) the entity's sync lock, in one transaction; `steal`
+   * names a holder the caller found dead. Returns undefined when taken, else the holder.
+   */
+  lock(entity: string, owner: SyncLock, steal?: string): Promise<SyncLock | undefined>;
+  unlock(entity: string, ownerId: string): Promise<void>;
   search(entity: string, query: StoreQuery): Promise<StoreAnswer>;
   status(): Promise<EntityStatus[]>;
   close(): Promise<void>;

@@ -10,7 +10,7 @@ import { compileProjection } from '../response/project.js';
 import { createRuntime } from '../runtime.js';
 import { openContextStore, redactUrl } from '../store/open.js';
 import type { ContextStore, StoreFilter, StoreQuery } from '../store/types.js';
-import { prepareStore, syncAll, syncedEntities, type SyncEvent } from './sync.js';
+import { syncAll, syncedEntities, type SyncEvent } from './sync.js';
 
 /** Where the store is: --store, else CONNECTOR_STORE. */
 function storeLocation(values: Values, env: NodeJS.ProcessEnv): string {
@@ -19,8 +19,8 @@ function storeLocation(values: Values, env: NodeJS.ProcessEnv): string {
   return given;
 }
 
-async function withStore<T>(location: string, use: (store: ContextStore) => Promise<T>): Promise<T> {
-  const store = await openContextStore(location);
+async function withStore<T>(location: string, use: (store: ContextStore) => Promise<T>, create = true): Promise<T> {
+  const store = await openContextStore(location, { create });
   try {
     return await use(store);
   } finally {
@@ -44,12 +44,16 @@ export const syncCommand: HostCommand = {
     const manifest = await loadChosenManifest(config, values);
     const location = storeLocation(values, io.env);
     if (values.status === true) {
-      return withStore(location, async (store) => {
-        await prepareStore(manifest, store);
-        const rows = await store.status();
-        io.stdout.write(`${JSON.stringify({ store: redactUrl(location), entities: rows }, null, 2)}\n`);
-        return 0;
-      });
+      // Reads only: a read-only database or a standby serves it, and a typo makes no new store.
+      return withStore(
+        location,
+        async (store) => {
+          const rows = await store.status();
+          io.stdout.write(`${JSON.stringify({ store: redactUrl(location), entities: rows }, null, 2)}\n`);
+          return 0;
+        },
+        false,
+      );
     }
     const declared = syncedEntities(manifest).map(([name]) => name);
     for (const e of positionals) if (!declared.includes(e)) throw new UsageError(`${e} is not an entity this manifest can sync; it can sync: ${declared.join(', ')}.`);
@@ -65,6 +69,7 @@ export const syncCommand: HostCommand = {
     const onEvent = (e: SyncEvent) => {
       if (live) {
         if (e.type === 'page') progress.page(e.records, e.total_count);
+        else if (e.type === 'kept') io.stderr.write(`\n${e.entity}: ${e.reason} (${e.records} kept)\n`);
         else if (e.type === 'restarted') io.stderr.write(`\n${e.entity}: the pass could not go on from where it stopped, so it starts over (${e.reason})\n`);
         else io.stderr.write(`\n${e.entity}: ${e.type === 'done' ? `done, ${e.records} records in ${e.pages} pages (${e.mode}), ${e.deleted} deleted` : `stopped after ${e.records} records; run sync again to go on`}\n`);
         return;
@@ -120,12 +125,15 @@ export const searchCommand: HostCommand = {
     const record = manifest.entities[entity]!.actions[spec.full]?.record;
     const fields = typeof values.fields === 'string' ? values.fields.split(',').map((f) => f.trim()) : undefined;
     const project = compileProjection(fields, record, manifest.schemas, `${entity} search`);
-    return withStore(storeLocation(values, io.env), async (store) => {
-      await prepareStore(manifest, store);
-      const answer = await store.search(entity, query);
-      const data = project ? answer.data.map(project) : answer.data;
-      io.stdout.write(`${JSON.stringify({ ...answer, data }, null, 2)}\n`);
-      return 0;
-    });
+    return withStore(
+      storeLocation(values, io.env),
+      async (store) => {
+        const answer = await store.search(entity, query);
+        const data = project ? answer.data.map(project) : answer.data;
+        io.stdout.write(`${JSON.stringify({ ...answer, data }, null, 2)}\n`);
+        return 0;
+      },
+      false,
+    );
   },
 };

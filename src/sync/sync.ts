@@ -6,19 +6,21 @@
  * actions read everything and which read changes.
  */
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { ConfigurationError, HttpError } from '../errors.js';
 import type { PageOf } from '../pagination/driver.js';
 import type { Manifest, SyncSpec } from '../manifest/types.js';
 import { pagingParams } from '../manifest/paging.js';
 import type { Runtime } from '../runtime-types.js';
-import type { ContextStore, StoredRecord, SyncState } from '../store/types.js';
+import type { ContextStore, StoredRecord, SyncLock, SyncState } from '../store/types.js';
 
 /** What a host hears as a sync goes: one event per page written, and one per entity done. */
 export type SyncEvent =
   | { type: 'page'; entity: string; mode: SyncState['mode']; records: number; written: number; total_count: number | undefined }
   | { type: 'done'; entity: string; mode: SyncState['mode']; records: number; pages: number; deleted: number; checkpoint: number | null }
   | { type: 'stopped'; entity: string; mode: SyncState['mode']; records: number; pages: number }
-  | { type: 'restarted'; entity: string; mode: SyncState['mode']; reason: string };
+  | { type: 'restarted'; entity: string; mode: SyncState['mode']; reason: string }
+  | { type: 'kept'; entity: string; records: number; reason: string };
 
 export interface SyncOptions {
   /** The entities to sync (default: every entity whose manifest declares `sync`). */
@@ -73,20 +75,66 @@ export async function syncAll(runtime: Runtime, store: ContextStore, options: Sy
   await prepareStore(runtime.manifest, store);
   const reports: SyncReport[] = [];
   for (const name of names) {
-    const report = await syncEntity(runtime, store, name, declared.get(name)!, options);
-    reports.push(report);
-    if (!report.complete) break;
+    const release = await takeLock(store, name);
+    try {
+      const report = await syncEntity(runtime, store, name, declared.get(name)!, options, release.renew);
+      reports.push(report);
+      if (!report.complete) break;
+    } finally {
+      await release.release();
+    }
   }
   return reports;
 }
 
-async function syncEntity(runtime: Runtime, store: ContextStore, entity: string, spec: SyncSpec, o: SyncOptions): Promise<SyncReport> {
+/** A lock whose holder wrote nothing for this long is taken over (its host may be gone). */
+const STALE_LOCK_MS = 15 * 60_000;
+const RENEW_LOCK_MS = 30_000;
+
+/**
+ * One sync per entity at a time: two full passes would each delete what the other marked.
+ * A holder that died (kill -9) on this host, or wrote nothing for 15 minutes, is taken over.
+ */
+async function takeLock(store: ContextStore, entity: string): Promise<{ renew: () => Promise<void>; release: () => Promise<void> }> {
+  const owner: SyncLock = { id: randomUUID(), host: hostname(), pid: process.pid, since: Date.now(), heartbeat: Date.now() };
+  let held = await store.lock(entity, owner);
+  if (held && ((held.host === owner.host && !alive(held.pid)) || Date.now() - held.heartbeat > STALE_LOCK_MS)) held = await store.lock(entity, owner, held.id);
+  if (held) {
+    throw new ConfigurationError(
+      `another sync of ${entity} is running (process ${held.pid} on ${held.host}, since ${new Date(held.since).toISOString()}); wait for it to finish. ` +
+        `A sync that stopped without releasing its lock is taken over once its process is gone, or after ${STALE_LOCK_MS / 60_000} minutes without a page.`,
+    );
+  }
+  let renewed = owner.heartbeat;
+  return {
+    async renew() {
+      if (Date.now() - renewed < RENEW_LOCK_MS) return;
+      renewed = Date.now();
+      const other = await store.lock(entity, { ...owner, heartbeat: renewed });
+      if (other) throw new ConfigurationError(`the sync lock of ${entity} was taken over by process ${other.pid} on ${other.host} (this sync wrote nothing for ${STALE_LOCK_MS / 60_000} minutes); stopping.`);
+    },
+    release: () => store.unlock(entity, owner.id),
+  };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists, under another user.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function syncEntity(runtime: Runtime, store: ContextStore, entity: string, spec: SyncSpec, o: SyncOptions, renewLock: () => Promise<void>): Promise<SyncReport> {
   const now = o.clock ?? Date.now;
   const idField = spec.id ?? 'id';
   const updatedField = spec.updated ?? 'updated_at';
   let state: SyncState = (await store.state(entity)) ?? { entity, mode: 'full', cursor: null, pass: null, checkpoint: null, high_water: null, full_at: null, synced_at: null };
 
-  const underWay = state.cursor !== null;
+  // --full wins over a change pass under way (its window is read again by the full pass anyway).
+  const underWay = state.cursor !== null && !(o.full === true && state.mode === 'changes');
   if (!underWay) {
     const fullDue = spec.full_every_s !== undefined && (state.full_at === null || now() - state.full_at > spec.full_every_s * 1000);
     const full = o.full === true || !spec.changes || state.checkpoint === null || fullDue;
@@ -104,12 +152,16 @@ async function syncEntity(runtime: Runtime, store: ContextStore, entity: string,
   // Newest first, a page that reaches the checkpoint ends the pass: the rest of the window (a
   // coarse filter's whole day) was read by the pass that set it. (A record changed again within
   // the checkpoint's own second, after that pass read it, waits for the next full pass.)
-  const stopBelow = state.mode === 'changes' && spec.changes!.newest_first && state.checkpoint !== null ? state.checkpoint : undefined;
+  // Not right after a full pass: its checkpoint is the newest record it saw, and a record it read
+  // early and that changed before the pass ended sits below that checkpoint, inside the window.
+  const afterFullPass = state.full_at !== null && state.full_at === state.synced_at;
+  const stopBelow = state.mode === 'changes' && spec.changes!.newest_first && state.checkpoint !== null && !afterFullPass ? state.checkpoint : undefined;
   if (spec.page_size !== undefined && paging.pageSize) params[paging.pageSize] = spec.page_size;
   if (state.cursor !== null && paging.cursor) params[paging.cursor] = state.cursor;
 
   let records = 0;
   let pages = 0;
+  const resumed = state.cursor !== null;
   if (state.cursor !== READ_TO_END) {
     // No read-ahead when a page may end the pass early: the page after it would be a request for nothing.
     const read = (p: Record<string, unknown>) => runtime.pages({ entity, action, params: p }, { prefetch: stopBelow === undefined });
@@ -128,6 +180,7 @@ async function syncEntity(runtime: Runtime, store: ContextStore, entity: string,
       state =
         next !== null ? { ...state, cursor: next, high_water: high } : state.mode === 'full' ? { ...state, cursor: READ_TO_END, high_water: high } : finished({ ...state, high_water: high }, now());
       // The records and where to go on, in one transaction: a stop between pages loses nothing.
+      await renewLock();
       const written = await store.writePage(rows, state);
       records += rows.length;
       pages++;
@@ -143,7 +196,13 @@ async function syncEntity(runtime: Runtime, store: ContextStore, entity: string,
   if (state.mode === 'full') {
     // Records the pass did not see were deleted upstream; the checkpoint moves in the same transaction.
     const done = finished(state, now());
-    deleted = await store.endFullPass({ ...done, mode: spec.changes ? 'changes' : 'full' });
+    const stored = records === 0 && !resumed && o.full !== true ? ((await store.status()).find((s) => s.entity === entity)?.records ?? 0) : 0;
+    if (stored > 0) {
+      // An empty answer where records were is more likely a glitch (or another workspace's token)
+      // than every record deleted: keep them, say so, and let the next full pass decide.
+      o.onEvent?.({ type: 'kept', entity, records: stored, reason: 'the full pass read no records, so none were deleted; if every record really was deleted upstream, sync --full empties the store' });
+      await store.writePage([], { ...done, mode: spec.changes ? 'changes' : 'full', full_at: state.full_at });
+    } else deleted = await store.endFullPass({ ...done, mode: spec.changes ? 'changes' : 'full' });
     state = done;
   }
   o.onEvent?.({ type: 'done', entity, mode: state.mode, records, pages, deleted, checkpoint: state.checkpoint });
