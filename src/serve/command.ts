@@ -26,7 +26,8 @@ export const serveCommand: HostCommand = {
     '\n' +
     'Context store (--store sqlite:<file> | postgres://…, or CONNECTOR_STORE):\n' +
     '  the local copy `sync` keeps; execute then answers {"action": "context_store_search", "entity": ...,\n' +
-    '  "params": {"where", "sort", "limit", "cursor"}} from it, with how fresh it is, for any instance.\n' +
+    '  "params": {"where", "sort", "limit", "cursor"}} from it, with how fresh it is, for any instance:\n' +
+    '  one store holds one workspace, which every instance then reads, whatever its credentials.\n' +
     '\n' +
     'Environment:\n' +
     '  CONNECTOR_API_KEYS        the API keys clients send as "Authorization: Bearer <key>", comma-separated\n' +
