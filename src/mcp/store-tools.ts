@@ -99,6 +99,10 @@ export function storeToolCaller(tools: StoreTool[], store: () => Promise<Context
             note: `Only ${keep} records fit this server's output budget of ${budget} bytes; next_cursor continues right after them. Ask for fewer fields to get more per answer.`,
           };
         }
+        if (Buffer.byteLength(JSON.stringify(out)) > budget) {
+          // One record larger than the budget: it comes whole (the store cannot send half a record), and the note says so.
+          out.note = `This record alone is larger than this server's output budget of ${budget} bytes, so the answer is over it; next_cursor continues right after it. Ask for fewer fields.`;
+        }
         return text(out);
       } catch (err) {
         const message = isConnectorError(err) || err instanceof Error ? err.message : String(err);
