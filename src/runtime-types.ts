@@ -16,7 +16,7 @@ export const DEFAULTS = { timeoutMs: 30_000, connectTimeoutMs: 10_000, maxRespon
 export interface RuntimeOptions {
   /**
    * Values for the manifest's `auth.credentials`, e.g. `{ access_token }`; or `'env'` to read
-   * each from the environment variable the manifest names for it (e.g. INTERCOM_ACCESS_TOKEN).
+   * each from the environment variable the manifest names for it (its `env`).
    */
   credentials?: Record<string, string> | 'env';
   /** Which of the manifest's `auth.methods` to use (default: the first whose credentials are given). */

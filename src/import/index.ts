@@ -155,7 +155,7 @@ function emit(manifest: Json, source: string, info: Json, report: ImportReport, 
   const byReason = new Map<string, string[]>();
   for (const s of report.skipped) byReason.set(s.reason, [...(byReason.get(s.reason) ?? []), s.id]);
   const header = [
-    ` Imported from ${info.title ?? 'an OpenAPI document'} ${info.version ?? ''} (${source.split(/[\\/]/).at(-1)}) by \`intercom-connector import\`.`,
+    ` Imported from ${info.title ?? 'an OpenAPI document'} ${info.version ?? ''} (${source.split(/[\\/]/).at(-1)}) by the engine's OpenAPI importer (the import command).`,
     ` ${report.imported.length} of ${report.total} operations imported.`,
     ...[...byReason].map(([reason, ids]) => ` Skipped, ${reason}: ${ids.join(', ')}.`),
     ...(notes.length ? [' To decide:', ...notes.map((n) => ` - ${n}`)] : []),

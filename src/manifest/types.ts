@@ -111,7 +111,7 @@ export interface PageNumberPagination extends PagingBase {
   /** Number of the first page (default 1). */
   first_page?: number;
   /**
-   * Page numbers that reach only so far (Intercom's companies: 10,000): when the first page's
+   * Page numbers that reach only so far (some APIs stop at 10,000 records): when the first page's
    * `total` is above `after`, the list is read from the start with a scroll endpoint instead.
    */
   scroll?: ScrollFallback;

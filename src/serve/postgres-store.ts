@@ -54,7 +54,7 @@ export async function openPostgresStore(url: string): Promise<InstanceStore> {
       max: 10,
       // Without it a database that does not answer holds a start, or a request, for the OS's TCP timeout.
       connectionTimeoutMillis: 10_000,
-      fallback_application_name: 'intercom-connector serve',
+      fallback_application_name: 'connector-engine serve',
     });
   } catch (err) {
     throw new ConfigurationError(`the database URL ${shown} is not usable (${scrub(err)}); check --db.`);

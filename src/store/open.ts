@@ -11,7 +11,7 @@ import type { ContextStore } from './types.js';
  * `create: false`: a location that names no store is an error, not a new empty store.
  *
  * @example
- * const store = await openContextStore('sqlite:./intercom.db');
+ * const store = await openContextStore('sqlite:./records.db');
  */
 export async function openContextStore(location: string, options: { create?: boolean } = {}): Promise<ContextStore> {
   if (isPostgresUrl(location)) {

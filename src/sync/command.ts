@@ -13,9 +13,9 @@ import type { ContextStore, StoreFilter, StoreQuery } from '../store/types.js';
 import { syncAll, syncedEntities, type SyncEvent } from './sync.js';
 
 /** Where the store is: --store, else CONNECTOR_STORE. */
-function storeLocation(values: Values, env: NodeJS.ProcessEnv): string {
+function storeLocation(values: Values, env: NodeJS.ProcessEnv, connector: string): string {
   const given = typeof values.store === 'string' ? values.store : env.CONNECTOR_STORE;
-  if (!given) throw new UsageError('name the store: --store sqlite:./intercom.db (a file) or --store postgres://user@host/db, or set CONNECTOR_STORE.');
+  if (!given) throw new UsageError(`name the store: --store sqlite:./${connector}.db (a file) or --store postgres://user@host/db, or set CONNECTOR_STORE.`);
   return given;
 }
 
@@ -42,7 +42,7 @@ export const syncCommand: HostCommand = {
   options: { store: { type: 'string' }, full: { type: 'boolean' }, status: { type: 'boolean' } },
   async run({ values, positionals, io, config }) {
     const manifest = await loadChosenManifest(config, values);
-    const location = storeLocation(values, io.env);
+    const location = storeLocation(values, io.env, manifest.connector.name);
     if (values.status === true) {
       // Reads only: a read-only database or a standby serves it, and a typo makes no new store.
       return withStore(
@@ -126,7 +126,7 @@ export const searchCommand: HostCommand = {
     const fields = typeof values.fields === 'string' ? values.fields.split(',').map((f) => f.trim()) : undefined;
     const project = compileProjection(fields, record, manifest.schemas, `${entity} search`);
     return withStore(
-      storeLocation(values, io.env),
+      storeLocation(values, io.env, manifest.connector.name),
       async (store) => {
         const answer = await store.search(entity, query);
         const data = project ? answer.data.map(project) : answer.data;
