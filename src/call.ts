@@ -9,6 +9,7 @@ import { buildRequest, type BuiltRequest } from './request/build.js';
 import type { RecordInspector } from './response/decode.js';
 import type { RecordChecks } from './response/drift.js';
 import { exchange, type ExchangeContext } from './transport/exchange.js';
+import { withSecretQuery } from './transport/send.js';
 import type { RetryPolicy } from './transport/retry.js';
 
 type Rec = Record<string, unknown>;
@@ -80,15 +81,12 @@ export interface RequestPreview {
  * page token, fixed values, auth), and sent nowhere. An OAuth2 token is not fetched for it.
  */
 export function previewOperation(c: Connection, op: OperationPlan, rawParams: unknown): RequestPreview {
-  const params = op.validate(rawParams);
-  const page = op.pagination?.request(params);
-  const built = buildRequest(op.request, page?.params ?? params, c.basePath, page);
-  const headers: Record<string, string> = { ...c.headers, ...built.headers };
-  if (op.idempotencyKey) headers[op.idempotencyKey.toLowerCase()] = '<a new UUID per call, reused by its retries>';
+  const { built, headers: base } = prepare(c, op, rawParams);
+  const headers: Record<string, string> = { ...base };
+  if (op.idempotencyKey) headers[op.idempotencyKey] = '<a new UUID per call, reused by its retries>';
   const method = c.auth.session.method;
   if (!c.auth.fixed && method.type === 'oauth2') headers[(method.header ?? 'authorization').toLowerCase()] = `${method.prefix ?? 'Bearer '}<OAuth2 access token, fetched when sent>`;
-  const secretQuery = c.auth.fixed?.secretQuery;
-  const path = secretQuery ? `${built.path}${built.path.includes('?') ? '&' : '?'}${secretQuery}` : built.path;
+  const path = withSecretQuery(built.path, c.auth.fixed?.secretQuery);
   let body: unknown = null;
   if (built.body !== undefined) {
     const text = c.redact(built.body);
@@ -111,11 +109,17 @@ export function previewOperation(c: Connection, op: OperationPlan, rawParams: un
  * One call of an operation, as the data flows: params → request (with the page token) →
  * auth → transport (retries, pacing) → typed error or decoded records → the next cursor.
  */
-export async function callOperation(c: Connection, op: OperationPlan, rawParams: unknown, o: CallSettings): Promise<Fetched> {
+/** The request of a call from its params: checked, with the page token and fixed values, before auth. */
+function prepare(c: Connection, op: OperationPlan, rawParams: unknown) {
   const params = op.validate(rawParams);
   const page = op.pagination?.request(params);
   const built = buildRequest(op.request, page?.params ?? params, c.basePath, page);
-  let headers = built.headers ? { ...c.headers, ...built.headers } : c.headers;
+  return { params, page, built, headers: built.headers ? { ...c.headers, ...built.headers } : c.headers };
+}
+
+export async function callOperation(c: Connection, op: OperationPlan, rawParams: unknown, o: CallSettings): Promise<Fetched> {
+  const { params, page, built, headers: prepared } = prepare(c, op, rawParams);
+  let headers = prepared;
   // One key per call, reused by its retries: the API applies the write once.
   if (op.idempotencyKey) headers = { ...headers, [op.idempotencyKey]: randomUUID() };
   const peek = o.lookahead && op.pagination?.peek;

@@ -25,8 +25,7 @@ import { WHOLE_RECORD } from '../response/project.js';
 import { estimateRecordBytes, pageSizeFor, RecordSizes } from './budget.js';
 import { buildTools, describeParams, type OperationTool, type ToolOptions } from './tools.js';
 import { buildStoreTools, storeToolCaller } from './store-tools.js';
-import { openContextStore } from '../store/open.js';
-import type { ContextStore } from '../store/types.js';
+import { storeReader } from '../store/open.js';
 
 import { McpSession } from './session.js';
 
@@ -102,17 +101,8 @@ export interface CallToolResult {
 export function createMcpServer(options: McpServerOptions): McpSession {
   const caller = new ToolCaller(options);
   const storeTools = options.store ? buildStoreTools(options.manifest) : [];
-  let opened: Promise<ContextStore> | undefined;
-  // Reads only (no migration, no new file); a store that failed to open is tried again next call.
-  const store = () => {
-    const pending = (opened ??= openContextStore(options.store!, { create: false }));
-    pending.catch(() => {
-      if (opened === pending) opened = undefined;
-    });
-    return pending;
-  };
-  const secrets = typeof options.runtimeOptions?.credentials === 'object' ? Object.values(options.runtimeOptions.credentials) : [];
-  const stored = storeToolCaller(storeTools, store, caller.budget, createRedactor(secrets));
+  const reader = options.store ? storeReader(options.store) : undefined;
+  const stored = storeToolCaller(storeTools, () => reader!.get(), caller.budget, caller.redact);
   const base = instructions(options.manifest, caller);
   return new McpSession({
     info: { name: options.manifest.connector.name, version: options.manifest.connector.version },
@@ -123,7 +113,7 @@ export function createMcpServer(options: McpServerOptions): McpSession {
     call: (name, args, signal) => (stored.has(name) ? stored.call(name, args ?? {}) : caller.call(name, args, signal)),
     release: async () => {
       await caller.close();
-      if (opened) await (await opened.catch(() => undefined))?.close();
+      await reader?.close();
     },
   });
 }
@@ -182,6 +172,11 @@ export class ToolCaller {
     }
     const credentials = Object.entries(given);
     this.#redact = createRedactor(credentials.filter(([n]) => manifest.auth.credentials[n]?.secret !== false).map(([, v]) => v));
+  }
+
+  /** The one redactor of this server's answers: every credential, in the forms it travels in. */
+  get redact(): Redactor {
+    return this.#redact;
   }
 
   /** Largest text of one result, in UTF-8 bytes. */

@@ -8,7 +8,7 @@ import type { Manifest } from '../manifest/types.js';
 import type { Redactor } from '../redact.js';
 import { compileProjection, WHOLE_RECORD } from '../response/project.js';
 import type { ContextStore, StoreFilter, StoreQuery } from '../store/types.js';
-import { syncedEntities } from '../sync/sync.js';
+import { syncedEntities, syncedRecord } from '../sync/sync.js';
 import type { CallToolResult } from './server.js';
 import type { ToolDefinition } from './tools.js';
 
@@ -25,8 +25,8 @@ interface StoreTool {
 
 /** The store tools of a manifest: one per entity that declares a sync. */
 export function buildStoreTools(manifest: Manifest): StoreTool[] {
-  return syncedEntities(manifest).map(([entity, spec]) => {
-    const record = manifest.entities[entity]!.actions[spec.full]?.record;
+  return syncedEntities(manifest).map(([entity]) => {
+    const { record } = syncedRecord(manifest, entity)!;
     const defaultFields = manifest.entities[entity]!.agent_fields;
     const name = `${entity}_store_search`;
     return {

@@ -13,9 +13,9 @@ import { bodyOf, matchRoute, type BodySpec, type FieldType, type RouteId } from 
 import { digest, matchesAny } from './secrets.js';
 import type { InstanceStore } from './store.js';
 import { compileProjection } from '../response/project.js';
-import { openContextStore } from '../store/open.js';
+import { storeReader } from '../store/open.js';
 import type { ContextStore, StoreQuery } from '../store/types.js';
-import { syncedEntities } from '../sync/sync.js';
+import { syncedEntities, syncedRecord } from '../sync/sync.js';
 
 export interface ServeOptions {
   port?: number;
@@ -77,28 +77,22 @@ export const CONTEXT_STORE_SEARCH = 'context_store_search';
  * language, its fields projection, and freshness in every answer. Reads only, so any scope may.
  */
 function contextStoreSearch(location: string, definitions: Map<string, Manifest>) {
-  let opened: Promise<ContextStore> | undefined;
-  // Reads only (no migration, no new file); a store that failed to open is tried again next call.
-  const open = () => {
-    const pending = (opened ??= openContextStore(location, { create: false }));
-    pending.catch(() => {
-      if (opened === pending) opened = undefined;
-    });
-    return pending;
-  };
+  const reader = storeReader(location);
   return {
     async search(definitionId: string, entity: string, params: Record<string, unknown>, fields: string[] | undefined) {
       const manifest = definitions.get(definitionId)!;
-      const synced = syncedEntities(manifest);
-      const spec = synced.find(([name]) => name === entity)?.[1];
-      if (!spec) throw new ApiError(400, 'NOT_SYNCED', `${JSON.stringify(entity)} is not an entity ${manifest.connector.name} syncs; it syncs: ${synced.map(([n]) => n).join(', ') || 'none'}.`);
+      const synced = syncedRecord(manifest, entity);
+      if (!synced) {
+        const names = syncedEntities(manifest).map(([n]) => n);
+        throw new ApiError(400, 'NOT_SYNCED', `${JSON.stringify(entity)} is not an entity ${manifest.connector.name} syncs; it syncs: ${names.join(', ') || 'none'}.`);
+      }
       const { where, sort, limit, cursor, ...rest } = params;
       const unknown = Object.keys(rest);
       if (unknown.length) throw new ApiError(400, 'INVALID_PARAMETERS', `context_store_search takes where, sort, limit and cursor; not ${unknown.join(', ')}.`);
-      const project = compileProjection(fields, manifest.entities[entity]!.actions[spec.full]?.record, manifest.schemas, `${entity}.${CONTEXT_STORE_SEARCH}`);
+      const project = compileProjection(fields, synced.record, manifest.schemas, `${entity}.${CONTEXT_STORE_SEARCH}`);
       let store: ContextStore;
       try {
-        store = await open();
+        store = await reader.get();
       } catch (err) {
         // Not the caller's fault, and not a crash: the store is missing or unreachable.
         if (err instanceof ConfigurationError) throw new ApiError(503, 'CONTEXT_STORE_UNAVAILABLE', err.message);
@@ -107,9 +101,7 @@ function contextStoreSearch(location: string, definitions: Map<string, Manifest>
       const answer = await store.search(entity, { where, sort, limit, cursor } as StoreQuery);
       return project ? { ...answer, data: answer.data.map(project) } : answer;
     },
-    async close() {
-      if (opened) await (await opened.catch(() => undefined))?.close();
-    },
+    close: () => reader.close(),
   };
 }
 

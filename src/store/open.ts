@@ -26,3 +26,23 @@ export async function openContextStore(location: string, options: { create?: boo
   }
   return openSqliteContextStore(file, undefined, options.create !== false);
 }
+
+/**
+ * A store a host reads from, opened on first use (no migration, no new file); an open that
+ * failed (the store missing, the database down) is tried again on the next use.
+ */
+export function storeReader(location: string): { get(): Promise<ContextStore>; close(): Promise<void> } {
+  let opened: Promise<ContextStore> | undefined;
+  return {
+    get() {
+      const pending = (opened ??= openContextStore(location, { create: false }));
+      pending.catch(() => {
+        if (opened === pending) opened = undefined;
+      });
+      return pending;
+    },
+    async close() {
+      if (opened) await (await opened.catch(() => undefined))?.close();
+    },
+  };
+}

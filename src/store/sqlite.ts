@@ -58,7 +58,9 @@ export function openSqliteContextStore(file: string, clock: Clock = Date.now, cr
   };
 
   // A store no sync has prepared yet (or that a reader opened before the first sync) has no tables.
-  const prepared_ = () => prepared("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'store_entities'").get() !== undefined;
+  // Once there, the tables stay: asked until they are, then never again.
+  let ready = false;
+  const prepared_ = () => (ready ||= prepared("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'store_entities'").get() !== undefined);
   const readState = (entity: string): SyncState | undefined => {
     if (!prepared_()) return undefined;
     const row = prepared('SELECT * FROM sync_state WHERE entity = ?').get(entity) as SyncState | undefined;

@@ -10,7 +10,7 @@ import { compileProjection } from '../response/project.js';
 import { createRuntime } from '../runtime.js';
 import { openContextStore, redactUrl } from '../store/open.js';
 import type { ContextStore, StoreFilter, StoreQuery } from '../store/types.js';
-import { syncAll, syncedEntities, type SyncEvent } from './sync.js';
+import { syncAll, syncedEntities, syncedRecord, type SyncEvent } from './sync.js';
 
 /** Where the store is: --store, else CONNECTOR_STORE. */
 function storeLocation(values: Values, env: NodeJS.ProcessEnv, connector: string): string {
@@ -121,8 +121,7 @@ export const searchCommand: HostCommand = {
     const limit = number(values, 'limit');
     if (limit !== undefined) query.limit = limit;
     if (typeof values.cursor === 'string') query.cursor = values.cursor;
-    const spec = syncedEntities(manifest).find(([name]) => name === entity)![1];
-    const record = manifest.entities[entity]!.actions[spec.full]?.record;
+    const { record } = syncedRecord(manifest, entity)!;
     const fields = typeof values.fields === 'string' ? values.fields.split(',').map((f) => f.trim()) : undefined;
     const project = compileProjection(fields, record, manifest.schemas, `${entity} search`);
     return withStore(

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { ConfigurationError, HttpError } from '../errors.js';
 import type { PageOf } from '../pagination/driver.js';
-import type { Manifest, SyncSpec } from '../manifest/types.js';
+import type { JsonSchema, Manifest, SyncSpec } from '../manifest/types.js';
 import { pagingParams } from '../manifest/paging.js';
 import type { Runtime } from '../runtime-types.js';
 import type { ContextStore, StoredRecord, SyncLock, SyncState } from '../store/types.js';
@@ -47,6 +47,12 @@ export interface SyncReport {
 /** The entities a manifest declares how to sync, each with its spec. */
 export function syncedEntities(manifest: Manifest): [string, SyncSpec][] {
   return Object.entries(manifest.entities).flatMap(([name, e]) => (e.sync ? [[name, e.sync] as [string, SyncSpec]] : []));
+}
+
+/** The record schema of a synced entity's records (its full action's), for projections; undefined when it does not sync. */
+export function syncedRecord(manifest: Manifest, entity: string): { spec: SyncSpec; record: JsonSchema | undefined } | undefined {
+  const spec = Object.hasOwn(manifest.entities, entity) ? manifest.entities[entity]!.sync : undefined;
+  return spec && { spec, record: manifest.entities[entity]!.actions[spec.full]?.record };
 }
 
 /** Creates the store's tables for the manifest's synced entities (with their indexes). */

@@ -31,6 +31,11 @@ export interface IncomingResponse {
  * Sends one request and reads the whole body, up to `maxBytes` (a larger body is
  * destroyed unread, not buffered). Transport failures become typed errors.
  */
+/** A path with the query entry that carries a credential added, as the request leaves. */
+export function withSecretQuery(path: string, secretQuery: string | undefined): string {
+  return secretQuery ? `${path}${path.includes('?') ? '&' : '?'}${secretQuery}` : path;
+}
+
 export async function send(dispatcher: Dispatcher, req: OutgoingRequest, maxBytes: number): Promise<IncomingResponse> {
   // undici's own header/body timeouts tick at about one second; an own timer keeps short
   // timeouts exact. One controller carries both the timeout and the caller's signal.
@@ -45,7 +50,7 @@ export async function send(dispatcher: Dispatcher, req: OutgoingRequest, maxByte
   else req.signal?.addEventListener('abort', onAbort, { once: true });
   let res: Dispatcher.ResponseData | undefined;
   try {
-    const path = req.secretQuery ? `${req.path}${req.path.includes('?') ? '&' : '?'}${req.secretQuery}` : req.path;
+    const path = withSecretQuery(req.path, req.secretQuery);
     const options: Dispatcher.RequestOptions = { origin: req.origin, path, method: req.method, headers: req.headers, signal: controller.signal };
     if (req.body !== undefined) options.body = req.body;
     res = await dispatcher.request(options);
