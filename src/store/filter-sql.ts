@@ -21,7 +21,14 @@ export const MAX_VALUES = 2000;
 
 export class Params {
   readonly values: unknown[] = [];
-  constructor(readonly dialect: Dialect) {}
+  /**
+   * @param columns SQLite only: fields whose value a column beside the record holds (the store
+   * keeps it equal to the record's), by field path; filters and sorts on them read the column.
+   */
+  constructor(
+    readonly dialect: Dialect,
+    readonly columns: ReadonlyMap<string, string> = new Map(),
+  ) {}
   add(v: unknown): string {
     if (this.values.length >= MAX_VALUES) throw bad(`a search carries at most ${MAX_VALUES} values in all (IN lists included); split it into several`);
     this.values.push(v);
@@ -47,6 +54,11 @@ export function jsonAt(steps: string[], dialect: Dialect): string {
   return `(record${steps.map((s) => ` -> '${s}'`).join('')})`;
 }
 
+/** A field's SQL value as a filter reads it: its column where the store keeps one, else from the JSON. */
+function valueAt(steps: string[], params: Params): string {
+  return params.columns.get(steps.join('.')) ?? jsonAt(steps, params.dialect);
+}
+
 /** The text at a path (for string matching). */
 export function textAt(steps: string[], dialect: Dialect): string {
   if (dialect === 'sqlite') return jsonAt(steps, dialect);
@@ -62,8 +74,8 @@ function stringAt(steps: string[]): string {
 }
 
 /** The number at a path, or NULL when the value there is not a number. */
-export function numberAt(steps: string[], dialect: Dialect): string {
-  const v = jsonAt(steps, dialect);
+export function numberAt(steps: string[], dialect: Dialect, params?: Params): string {
+  const v = params ? valueAt(steps, params) : jsonAt(steps, dialect);
   if (dialect === 'sqlite') return `(CASE WHEN json_type(record, '$${steps.map((s) => `."${s}"`).join('')}') IN ('integer', 'real') THEN ${v} END)`;
   return `(CASE WHEN jsonb_typeof(${v}) = 'number' THEN (${v})::numeric END)`;
 }
@@ -108,11 +120,11 @@ export function compileFilter(filter: StoreFilter, params: Params, depth = 0): s
       if (strings.length) {
         tests.push(
           d === 'sqlite'
-            ? `${jsonAt(steps, d)} COLLATE NOCASE IN (${strings.map((v) => params.add(v)).join(', ')})`
+            ? `${valueAt(steps, params)} COLLATE NOCASE IN (${strings.map((v) => params.add(v)).join(', ')})`
             : `(jsonb_typeof(${jsonAt(steps, d)}) = 'string' AND lower(${textAt(steps, d)}) IN (${strings.map((v) => `lower(${params.add(v)})`).join(', ')}))`,
         );
       }
-      if (numbers.length) tests.push(`${d === 'sqlite' ? jsonAt(steps, d) : numberAt(steps, d)} IN (${numbers.map((v) => params.add(v)).join(', ')})`);
+      if (numbers.length) tests.push(`${d === 'sqlite' ? valueAt(steps, params) : numberAt(steps, d)} IN (${numbers.map((v) => params.add(v)).join(', ')})`);
       for (const v of others) tests.push(equals(steps, v, params));
       const any = `(${tests.join(' OR ')})`;
       return operator === 'IN' ? any : not(any);
@@ -125,18 +137,18 @@ export function compileFilter(filter: StoreFilter, params: Params, depth = 0): s
       const escaped = value.replace(/[\\%_]/g, (c) => `\\${c}`);
       const pattern = operator === '^' ? `${escaped}%` : operator === '$' ? `%${escaped}` : `%${escaped}%`;
       // LIKE ignores ASCII case in SQLite; ILIKE ignores case in PostgreSQL.
-      const positive = `${textAt(steps, d)} ${d === 'sqlite' ? 'LIKE' : 'ILIKE'} ${params.add(pattern)} ESCAPE '\\'`;
+      const positive = `${d === 'sqlite' ? valueAt(steps, params) : textAt(steps, d)} ${d === 'sqlite' ? 'LIKE' : 'ILIKE'} ${params.add(pattern)} ESCAPE '\\'`;
       return operator === '!~' ? not(positive) : positive;
     }
     case '>':
     case '<':
     case '>=':
     case '<=': {
-      if (typeof value === 'number' && Number.isFinite(value)) return `${numberAt(steps, d)} ${operator} ${params.add(value)}`;
+      if (typeof value === 'number' && Number.isFinite(value)) return `${numberAt(steps, d, params)} ${operator} ${params.add(value)}`;
       if (typeof value === 'string') {
         // Bytewise, as SQLite's BINARY collation compares: the database's own collation (often
         // linguistic) would order, and so match, differently on each server.
-        return d === 'sqlite' ? `${textAt(steps, d)} ${operator} ${params.add(value)}` : `${stringAt(steps)} COLLATE "C" ${operator} ${params.add(value)}`;
+        return d === 'sqlite' ? `${valueAt(steps, params)} ${operator} ${params.add(value)}` : `${stringAt(steps)} COLLATE "C" ${operator} ${params.add(value)}`;
       }
       throw bad(`${operator} compares numbers (or strings): got ${JSON.stringify(value)}`);
     }
@@ -148,15 +160,15 @@ export function compileFilter(filter: StoreFilter, params: Params, depth = 0): s
 /** Equality with the native search's meaning: strings ignore case; null matches a missing or null field. */
 function equals(steps: string[], value: unknown, params: Params): string {
   const d = params.dialect;
-  if (value === null) return d === 'sqlite' ? `${jsonAt(steps, d)} IS NULL` : `(${jsonAt(steps, d)} IS NULL OR ${jsonAt(steps, d)} = 'null'::jsonb)`;
+  if (value === null) return d === 'sqlite' ? `${valueAt(steps, params)} IS NULL` : `(${jsonAt(steps, d)} IS NULL OR ${jsonAt(steps, d)} = 'null'::jsonb)`;
   if (typeof value === 'string') {
     // COLLATE NOCASE lets SQLite use an index on the field (see indexSql).
-    if (d === 'sqlite') return `${jsonAt(steps, d)} = ${params.add(value)} COLLATE NOCASE`;
+    if (d === 'sqlite') return `${valueAt(steps, params)} = ${params.add(value)} COLLATE NOCASE`;
     // A string equals strings only (the text of the number 5 or of true is not "5" or "true"),
     // as in SQLite, where a JSON number or boolean is not text; lower(...) is what the index holds.
     return `(jsonb_typeof(${jsonAt(steps, d)}) = 'string' AND lower(${textAt(steps, d)}) = lower(${params.add(value)}))`;
   }
-  if (typeof value === 'number' && Number.isFinite(value)) return d === 'sqlite' ? `${jsonAt(steps, d)} = ${params.add(value)}` : `${numberAt(steps, d)} = ${params.add(value)}`;
+  if (typeof value === 'number' && Number.isFinite(value)) return d === 'sqlite' ? `${valueAt(steps, params)} = ${params.add(value)}` : `${numberAt(steps, d)} = ${params.add(value)}`;
   if (typeof value === 'boolean') {
     return d === 'sqlite'
       ? `json_type(record, '$${steps.map((s) => `."${s}"`).join('')}') = ${params.add(value ? 'true' : 'false')}`
@@ -166,12 +178,12 @@ function equals(steps: string[], value: unknown, params: Params): string {
 }
 
 /** The ORDER BY of a sort: by the field (numbers before strings, nulls last), then by id, so pages are stable. */
-export function orderBy(sort: { field: string; order?: 'ascending' | 'descending' } | undefined, dialect: Dialect): string {
+export function orderBy(sort: { field: string; order?: 'ascending' | 'descending' } | undefined, dialect: Dialect, columns: ReadonlyMap<string, string> = new Map()): string {
   if (!sort) return 'ORDER BY id';
   const steps = fieldSteps(sort.field);
   if (sort.order !== undefined && sort.order !== 'ascending' && sort.order !== 'descending') throw bad('sort.order must be ascending or descending');
   const dir = sort.order === 'descending' ? 'DESC' : 'ASC';
-  const value = jsonAt(steps, dialect);
+  const value = columns.get(steps.join('.')) ?? jsonAt(steps, dialect);
   if (dialect === 'sqlite') return `ORDER BY ${value} IS NULL, ${value} ${dir}, id`;
   // jsonb's own order (strings before numbers, JSON null first, the database's collation)
   // is not SQLite's: these keys spell SQLite's out, so both engines page alike. A missing
@@ -189,13 +201,41 @@ export function orderBy(sort: { field: string; order?: 'ascending' | 'descending
 
 /**
  * The index expression of a field, matching what compileFilter writes for equality with a
- * string (ignoring case), the lookup hosts and agents make most. One per field: each costs
- * every write a JSON extraction (comparisons of numbers scan).
+ * string (ignoring case), the lookup hosts and agents make most. One per field. SQLite indexes
+ * the field's column (see fieldColumn): an expression over the JSON would parse every record
+ * once per index as it is written. PostgreSQL indexes an expression over its parsed jsonb.
  */
 export function indexExpressions(field: string, dialect: Dialect): string[] {
   const steps = fieldSteps(field);
-  if (dialect === 'sqlite') return [`${jsonAt(steps, dialect)} COLLATE NOCASE`];
+  if (dialect === 'sqlite') return [`${fieldColumn(field)} COLLATE NOCASE`];
   return [`lower(${textAt(steps, dialect)})`];
+}
+
+/** SQLite: the quoted name of the column that holds an indexed field's value beside the record. */
+export function fieldColumn(field: string): string {
+  fieldSteps(field);
+  return `"${FIELD_COLUMN}${field}"`;
+}
+
+/** Column names that start with this hold a field's value (the rest of the name is its path). */
+export const FIELD_COLUMN = 'field:';
+
+/**
+ * A field's value as SQLite's json_extract gives it from the stored JSON text (null when
+ * missing, 1 or 0 for a boolean, JSON text for an object or array), taken from the record
+ * itself: a column that holds it then answers exactly as the expression it stands for.
+ */
+export function sqliteValueAt(record: unknown, steps: readonly string[]): string | number | null {
+  let v = record;
+  for (const s of steps) {
+    if (v === null || typeof v !== 'object' || Array.isArray(v) || !Object.hasOwn(v, s)) return null;
+    v = (v as Record<string, unknown>)[s];
+  }
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (v === null || v === undefined || typeof v !== 'object') return null;
+  return JSON.stringify(v);
 }
 
 function bad(why: string): ParameterError {
