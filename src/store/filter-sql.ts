@@ -225,17 +225,26 @@ export const FIELD_COLUMN = 'field:';
  * missing, 1 or 0 for a boolean, JSON text for an object or array), taken from the record
  * itself: a column that holds it then answers exactly as the expression it stands for.
  */
-export function sqliteValueAt(record: unknown, steps: readonly string[]): string | number | null {
+export function sqliteValueAt(record: unknown, steps: readonly string[]): string | number | bigint | null {
   let v = record;
   for (const s of steps) {
     if (v === null || typeof v !== 'object' || Array.isArray(v) || !Object.hasOwn(v, s)) return null;
     v = (v as Record<string, unknown>)[s];
   }
   if (typeof v === 'string') return v;
-  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
-  if (typeof v === 'boolean') return v ? 1 : 0;
+  // An integer is an INTEGER to SQLite (a JS number would be bound as REAL, and match LIKE as "10.0").
+  if (typeof v === 'number') return !Number.isFinite(v) ? null : Number.isSafeInteger(v) ? BigInt(v) : Number.isInteger(v) ? bigOrReal(v) : v;
+  if (typeof v === 'boolean') return v ? 1n : 0n;
   if (v === null || v === undefined || typeof v !== 'object') return null;
   return JSON.stringify(v);
+}
+
+/** An integer past 2^53 as json_extract reads its JSON text: an INTEGER while it fits 64 bits, else a REAL. */
+function bigOrReal(v: number): bigint | number {
+  const text = JSON.stringify(v);
+  if (!/^-?\d+$/.test(text)) return v;
+  const n = BigInt(text);
+  return n >= -(2n ** 63n) && n < 2n ** 63n ? n : v;
 }
 
 function bad(why: string): ParameterError {

@@ -10,6 +10,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { sqliteDriver } from '../database/drivers.js';
 import { FIELD_COLUMN, Params, compileFilter, fieldColumn, fieldSteps, indexExpressions, jsonAt, orderBy, sqliteValueAt } from './filter-sql.js';
 import { answerPage, checkEntityName, decodeCursor, pageLimit, type Clock } from './query.js';
+import { inPlaceWriter, threadWriter, type SqliteWriter, type WriteStep } from './sqlite-writer.js';
 import type { ContextStore, EntityStatus, StoredRecord, StoreAnswer, StoreQuery, SyncLock, SyncState } from './types.js';
 
 /** Each step moves the schema one version up; `user_version` says how far a file is. */
@@ -71,7 +72,15 @@ export function openSqliteContextStore(file: string, clock: Clock = Date.now, cr
   // Each entity's field columns (path -> quoted column), read from the table itself: whatever
   // columns a file has are kept filled, whichever manifest indexed them.
   const fieldColumns = new Map<string, ReadonlyMap<string, string>>();
+  let schemaSeen = -1;
   const columnsOf = (entity: string): ReadonlyMap<string, string> => {
+    // Another process may have added a column since (a sync with more indexes migrates while
+    // this one writes): a row written without it would be missing from searches on that field.
+    const schema = prepared('PRAGMA schema_version').pluck().get() as number;
+    if (schema !== schemaSeen) {
+      fieldColumns.clear();
+      schemaSeen = schema;
+    }
     let cols = fieldColumns.get(entity);
     if (!cols) {
       const names = (db.prepare(`PRAGMA table_info(${table(entity)})`).all() as { name: string }[]).map((c) => c.name).filter((n) => n.startsWith(FIELD_COLUMN));
@@ -85,45 +94,40 @@ export function openSqliteContextStore(file: string, clock: Clock = Date.now, cr
     const row = prepared('SELECT * FROM sync_state WHERE entity = ?').get(entity) as SyncState | undefined;
     return row ? { ...row } : undefined;
   };
-  const saveState = (s: SyncState) =>
-    prepared(
-      `INSERT INTO sync_state (entity, mode, cursor, pass, checkpoint, high_water, full_at, synced_at) VALUES (@entity, @mode, @cursor, @pass, @checkpoint, @high_water, @full_at, @synced_at)
+  const SAVE_STATE = `INSERT INTO sync_state (entity, mode, cursor, pass, checkpoint, high_water, full_at, synced_at) VALUES (@entity, @mode, @cursor, @pass, @checkpoint, @high_water, @full_at, @synced_at)
        ON CONFLICT (entity) DO UPDATE SET mode = excluded.mode, cursor = excluded.cursor, pass = excluded.pass, checkpoint = excluded.checkpoint,
-         high_water = excluded.high_water, full_at = excluded.full_at, synced_at = excluded.synced_at`,
-    ).run(s);
+         high_water = excluded.high_water, full_at = excluded.full_at, synced_at = excluded.synced_at`;
+  const saveState = (s: SyncState) => ({ sql: SAVE_STATE, rows: [[{ ...s }]] });
 
-  const writePage = db.transaction((records: readonly StoredRecord[], state: SyncState) => {
+  // Records and states are written off this thread (see sqlite-writer.ts); reads stay here.
+  let writer: SqliteWriter | undefined;
+  const write = (steps: WriteStep[]) => (writer ??= file === ':memory:' ? inPlaceWriter(db) : threadWriter(file)).run(steps);
+
+  const writePage = (records: readonly StoredRecord[], state: SyncState) => {
     const now = clock();
     const cols = [...columnsOf(state.entity).keys()];
     const steps = cols.map((f) => f.split('.'));
     const newer = 'excluded.updated_at IS NULL OR updated_at IS NULL OR excluded.updated_at >= updated_at';
     // Newer content wins (a change feed may repeat a record a later page already wrote); the pass that saw it is noted either way.
-    const upsert = prepared(
-      `INSERT INTO ${table(state.entity)} (id, record, updated_at, synced_at, pass${cols.map((f) => `, ${fieldColumn(f)}`).join('')}) VALUES (?, ?, ?, ?, ?${', ?'.repeat(cols.length)})
+    const upsert = `INSERT INTO ${table(state.entity)} (id, record, updated_at, synced_at, pass${cols.map((f) => `, ${fieldColumn(f)}`).join('')}) VALUES (?, ?, ?, ?, ?${', ?'.repeat(cols.length)})
        ON CONFLICT (id) DO UPDATE SET
          record = CASE WHEN ${newer} THEN excluded.record ELSE record END,
          ${cols.map((f) => `${fieldColumn(f)} = CASE WHEN ${newer} THEN excluded.${fieldColumn(f)} ELSE ${fieldColumn(f)} END,`).join('\n         ')}
          updated_at = CASE WHEN ${newer} THEN excluded.updated_at ELSE updated_at END,
          synced_at = excluded.synced_at,
-         pass = COALESCE(excluded.pass, pass)`,
-    );
-    let changed = 0;
-    for (const r of records) {
-      changed += upsert.run(r.id, JSON.stringify(r.record), r.updated_at, now, state.pass, ...steps.map((s) => sqliteValueAt(r.record, s))).changes;
-    }
-    saveState(state);
-    return changed;
-  });
+         pass = COALESCE(excluded.pass, pass)`;
+    const rows = records.map((r) => [r.id, JSON.stringify(r.record), r.updated_at, now, state.pass, ...steps.map((s) => sqliteValueAt(r.record, s))]);
+    return write([{ sql: upsert, rows }, saveState(state)]).then(([changed]) => changed!);
+  };
 
   // Indexes that wait for their table's first full pass to end (see migrate).
   const pendingIndexes = new Map<string, string[]>();
-  const endFullPass = db.transaction((state: SyncState) => {
-    const deleted = prepared(`DELETE FROM ${table(state.entity)} WHERE pass IS NOT ?`).run(state.pass).changes;
-    for (const sql of pendingIndexes.get(state.entity) ?? []) db.exec(sql);
+  const endFullPass = async (state: SyncState) => {
+    const indexes = pendingIndexes.get(state.entity) ?? [];
+    const [deleted] = await write([{ sql: `DELETE FROM ${table(state.entity)} WHERE pass IS NOT ?`, rows: [[state.pass]] }, ...indexes.map((exec) => ({ exec })), saveState(state)]);
     pendingIndexes.delete(state.entity);
-    saveState(state);
-    return deleted;
-  });
+    return deleted!;
+  };
 
   const lock = db.transaction((entity: string, owner: SyncLock, steal: string | undefined): SyncLock | undefined => {
     const held = prepared('SELECT id, host, pid, since, heartbeat FROM sync_locks WHERE entity = ?').get(entity) as SyncLock | undefined;
@@ -147,7 +151,7 @@ export function openSqliteContextStore(file: string, clock: Clock = Date.now, cr
       db.transaction(() => {
         const version = db.pragma('user_version', { simple: true }) as number;
         if (version > MIGRATIONS.length) {
-          throw new Error(`the context store ${file} has schema version ${version}, newer than this version of the engine knows (${MIGRATIONS.length}); upgrade the package`);
+          throw new ConfigurationError(`the context store ${file} has schema version ${version}, newer than this version of the engine knows (${MIGRATIONS.length}); upgrade the package`);
         }
         for (let v = version; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v]!);
         db.pragma(`user_version = ${MIGRATIONS.length}`);
@@ -163,11 +167,12 @@ export function openSqliteContextStore(file: string, clock: Clock = Date.now, cr
               db.exec(`ALTER TABLE ${t} ADD COLUMN ${column}`);
               db.exec(`UPDATE ${t} SET ${column} = ${jsonAt(fieldSteps(field), 'sqlite')}`);
             }
-            const name = `idx_${e.name}_${field.replace(/[^A-Za-z0-9_]/g, '_')}`;
-            // Version 2 indexed an expression over the JSON under the name with "_0".
-            db.exec(`DROP INDEX IF EXISTS "${name}_0"`);
-            for (const expr of indexExpressions(field, 'sqlite')) indexes.push(`CREATE INDEX IF NOT EXISTS "${name}_column" ON ${t} (${expr})`);
+            // The field itself in the (quoted) name: "a.b" and "a_b" get an index each.
+            for (const expr of indexExpressions(field, 'sqlite')) indexes.push(`CREATE INDEX IF NOT EXISTS "idx_${e.name}:${field}" ON ${t} (${expr})`);
           }
+          // Version 2 indexed expressions over the JSON; each costs every write a parse of the record.
+          const v2 = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql LIKE '%json_extract(record%'").pluck().all(`records_${e.name}`) as string[];
+          for (const name of v2) db.exec(`DROP INDEX "${name}"`);
           // An empty table gets its indexes when its first full pass ends: built at once from
           // sorted keys, rather than kept up row by row (each page of random keys such as emails
           // rewrote most of an index's pages: 29 against 14 us a contact over 100,000).
@@ -219,7 +224,11 @@ export function openSqliteContextStore(file: string, clock: Clock = Date.now, cr
       });
     },
     async close() {
-      db.close();
+      try {
+        await writer?.close();
+      } finally {
+        db.close();
+      }
     },
   };
 }

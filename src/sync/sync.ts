@@ -174,16 +174,29 @@ async function syncEntity(runtime: Runtime, store: ContextStore, entity: string,
   // touch most of them): a page of 150 contacts cost 22-33 us a record in SQLite, ten pages 15.
   let group: { rows: StoredRecord[]; pages: number; total_count: number | undefined } = { rows: [], pages: 0, total_count: undefined };
   let groupStarted = now();
+  // One write at a time, made while the next pages are read: a store that writes off the
+  // event loop (SQLite in its own thread, PostgreSQL over the network) then costs the pass
+  // little more than reading. Writes land in order; a failed one is thrown by the next call.
+  let writing: Promise<void> | undefined;
   const write = async () => {
     const g = group;
+    const at = state;
+    await writing;
     if (g.pages === 0) return;
     group = { rows: [], pages: 0, total_count: undefined };
     groupStarted = now();
     await renewLock();
-    const written = await store.writePage(g.rows, state);
-    records += g.rows.length;
-    pages += g.pages;
-    o.onEvent?.({ type: 'page', entity, mode: state.mode, records: g.rows.length, pages: g.pages, written, total_count: g.total_count });
+    writing = store.writePage(g.rows, at).then((written) => {
+      records += g.rows.length;
+      pages += g.pages;
+      o.onEvent?.({ type: 'page', entity, mode: at.mode, records: g.rows.length, pages: g.pages, written, total_count: g.total_count });
+    });
+    // Thrown where it is awaited next (below, or by the following write), never unhandled.
+    writing.catch(() => {});
+  };
+  const drain = async () => {
+    await write();
+    await writing;
   };
   if (state.cursor !== READ_TO_END) {
     // No read-ahead when a page may end the pass early: the page after it would be a request for nothing.
@@ -207,7 +220,8 @@ async function syncEntity(runtime: Runtime, store: ContextStore, entity: string,
         group.pages++;
         group.total_count = page.meta.total_count;
         const stopping = next === null || o.signal?.aborted === true;
-        if (stopping || group.rows.length >= GROUP_RECORDS || now() - groupStarted >= GROUP_MS) await write();
+        if (stopping) await drain();
+        else if (group.rows.length >= GROUP_RECORDS || now() - groupStarted >= GROUP_MS) await write();
         if (next === null) break;
         if (o.signal?.aborted) {
           o.onEvent?.({ type: 'stopped', entity, mode: state.mode, records, pages });
@@ -217,7 +231,7 @@ async function syncEntity(runtime: Runtime, store: ContextStore, entity: string,
     } catch (err) {
       // The pages read before the failure are kept, with the state that goes on after them. If
       // that write fails too, the failure to report is still the first; the next sync reads them again.
-      await write().catch(() => {});
+      await drain().catch(() => {});
       throw err;
     }
   }
@@ -262,7 +276,7 @@ async function* resumeOrRestart(read: (params: Record<string, unknown>) => Pages
 }
 
 /** A write holds this many records, or what came in a tenth of a second (from a slow API, each page is written as it comes). */
-const GROUP_RECORDS = 1000;
+const GROUP_RECORDS = 500;
 const GROUP_MS = 100;
 
 /** The cursor of a full pass that has read its last page and has yet to find deletions. */
