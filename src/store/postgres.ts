@@ -89,8 +89,8 @@ const UNSTORABLE = /(?<!\\)((?:\\\\)*)\\u(?:0000|d[89a-f][0-9a-f]{2})/gi;
  * does not stop every sync of its entity (SQLite keeps them as they are). JSON.stringify writes
  * a well-formed surrogate pair as the characters themselves, so a `\uD8xx` escape is a lone one.
  */
-function storableJson(record: Record<string, unknown>): string {
-  return JSON.stringify(record).replace(UNSTORABLE, '$1\\ufffd');
+function storableJson(r: StoredRecord): string {
+  return (r.json ?? JSON.stringify(r.record)).replace(UNSTORABLE, '$1\\ufffd');
 }
 
 interface Target {
@@ -366,7 +366,7 @@ export async function openPostgresContextStore(url: string, options: PostgresSto
       for (const round of rounds) round.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
       const rows = rounds.map((round) => ({
         ids: round.map((r) => r.id),
-        json: round.map((r) => storableJson(r.record)),
+        json: round.map(storableJson),
         updated: round.map((r) => r.updated_at),
       }));
       const now = clock();

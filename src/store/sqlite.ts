@@ -48,9 +48,10 @@ export function openSqliteContextStore(file: string, clock: Clock = Date.now, cr
     if (!existsSync(file)) throw new ConfigurationError(`there is no context store at ${file}: run sync --store sqlite:${file} first (or check the path).`);
     db = new Database(file, { fileMustExist: true });
   }
-  // Larger pages for records of a few KB: a page of 150 contacts took 13 rather than 20 us a
-  // record to write. Only a new file takes it (WAL fixes the size once set).
-  db.pragma('page_size = 8192');
+  // Larger pages for records of a few KB: 16 KB pages hold seven 2.2 KB contacts where 8 KB
+  // pages held three (and 4 KB pages one), so a file of 100,000 is 13% smaller than with 8 KB
+  // and takes 10% less time to write. Only a new file takes it (WAL fixes the size once set).
+  db.pragma('page_size = 16384');
   db.pragma('journal_mode = WAL');
   // A sync and a search in two processes wait for each other's write lock instead of failing.
   db.pragma('busy_timeout = 5000');
@@ -116,7 +117,7 @@ export function openSqliteContextStore(file: string, clock: Clock = Date.now, cr
          updated_at = CASE WHEN ${newer} THEN excluded.updated_at ELSE updated_at END,
          synced_at = excluded.synced_at,
          pass = COALESCE(excluded.pass, pass)`;
-    const rows = records.map((r) => [r.id, JSON.stringify(r.record), r.updated_at, now, state.pass, ...steps.map((s) => sqliteValueAt(r.record, s))]);
+    const rows = records.map((r) => [r.id, r.json ?? JSON.stringify(r.record), r.updated_at, now, state.pass, ...steps.map((s) => sqliteValueAt(r.record, s))]);
     return write([{ sql: upsert, rows }, saveState(state)]).then(([changed]) => changed!);
   };
 

@@ -9,6 +9,8 @@ export interface StoredRecord {
   id: string;
   updated_at: number | null;
   record: Record<string, unknown>;
+  /** The record as JSON text, when the caller has it (a sync makes it as each page comes, not all at once when it writes). */
+  json?: string;
 }
 
 /** Where the sync of one entity stands, written in the same transaction as the page it follows. */

@@ -294,7 +294,7 @@ function toStored(r: Record<string, unknown>, idField: string, updatedField: str
     throw new ConfigurationError(`sync ${entity}: a record has no "${idField}" to identify it by; set sync.id in the manifest to the field that does.`);
   }
   const u = r[updatedField];
-  return { id: String(id), updated_at: typeof u === 'number' && Number.isFinite(u) ? u : null, record: r };
+  return { id: String(id), updated_at: typeof u === 'number' && Number.isFinite(u) ? u : null, record: r, json: JSON.stringify(r) };
 }
 
 /** The filter with each "{since}" replaced by the start of the window. */
