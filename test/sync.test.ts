@@ -7,11 +7,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
 import { createRuntime, type Operations } from '../generated/index.js';
-import type { Runtime } from '../src/index.js';
+import { channels, type Runtime } from '../src/index.js';
 import { openContextStore } from '../src/store/open.js';
 import type { ContextStore, StoreFilter } from '../src/store/types.js';
 import { syncAll } from '../src/sync/sync.js';
@@ -425,6 +426,58 @@ describe('sync of a list read with a scroll (companies past 10,000)', () => {
       assert.equal((await stored(store, 'companies')).size, 10_060);
     } finally {
       await store.close();
+      await rt.close();
+      await sb.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('sync writes while it reads', () => {
+  test('pages read while the store is busy gather into the next write; every record is written once and reported once; a failed write ends the pass with its error', { timeout: 120_000 }, async () => {
+    const now = Date.UTC(2026, 0, 5, 12);
+    const sb = await startSandbox({ seed: 4, counts: { contacts: 3_000, conversations: 2, companies: 2 }, now: () => now });
+    const rt = await createRuntime({ baseUrl: sb.url, credentials: { access_token: sb.token } });
+    const dir = await mkdtemp(join(tmpdir(), 'sync-gather-'));
+    const base = await openContextStore(`sqlite:${join(dir, 's.db')}`);
+    // The first write is held until the pass has asked for its last page (20 pages of 150).
+    let requests = 0;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const onRequest = () => {
+      if (++requests === 20) release();
+    };
+    subscribe(channels.request.name, onRequest);
+    const writes: number[] = [];
+    let failNext = false;
+    const store: ContextStore = {
+      ...base,
+      kind: base.kind,
+      async writePage(records, state) {
+        if (failNext) throw new Error('disk full (a test)');
+        writes.push(records.length);
+        if (writes.length === 1) await held;
+        return base.writePage(records, state);
+      },
+    };
+    try {
+      const events: { type: string; records?: number; pages?: number }[] = [];
+      // A frozen clock: writes are cut by size only (500 records), never by time.
+      const [report] = await syncAll(rt, store, { entities: ['contacts'], clock: () => now, onEvent: (e) => events.push(e) });
+      assert.equal(report!.records, 3_000);
+      assert.equal(report!.pages, 20);
+      assert.deepEqual(writes, [600, 2_400], 'four pages, then the sixteen read while the first write was held');
+      const written = events.filter((e) => e.type === 'page');
+      assert.deepEqual(written.map((e) => [e.records, e.pages]), [[600, 4], [2_400, 16]]);
+      assert.deepEqual(await stored(base, 'contacts'), await live(rt, 'contacts'));
+
+      // A write that fails: the pass stops with that error, and what was written stays.
+      failNext = true;
+      await assert.rejects(syncAll(rt, store, { entities: ['contacts'], full: true, clock: () => now }), /disk full \(a test\)/);
+      assert.equal((await stored(base, 'contacts')).size, 3_000);
+    } finally {
+      unsubscribe(channels.request.name, onRequest);
+      await base.close();
       await rt.close();
       await sb.close();
       await rm(dir, { recursive: true, force: true });

@@ -174,29 +174,46 @@ async function syncEntity(runtime: Runtime, store: ContextStore, entity: string,
   // touch most of them): a page of 150 contacts cost 22-33 us a record in SQLite, ten pages 15.
   let group: { rows: StoredRecord[]; pages: number; total_count: number | undefined } = { rows: [], pages: 0, total_count: undefined };
   let groupStarted = now();
-  // One write at a time, made while the next pages are read: a store that writes off the
-  // event loop (SQLite in its own thread, PostgreSQL over the network) then costs the pass
-  // little more than reading. Writes land in order; a failed one is thrown by the next call.
-  let writing: Promise<void> | undefined;
-  const write = async () => {
+  // Writes are made while the next pages are read, one at a time: a store that writes off the
+  // event loop (SQLite in its own thread, PostgreSQL over the network) then costs the pass little
+  // more than reading. While the store is busy, pages gather for the next write (up to a bound).
+  // Writes land in order; a failed one stops the pass at the next page.
+  let inFlight = 0;
+  let writing: Promise<void> = Promise.resolve();
+  let failed: { error: unknown } | undefined;
+  const start = (job: () => Promise<void>) => {
+    inFlight++;
+    writing = writing
+      .then(() => (failed ? undefined : job()))
+      .catch((error: unknown) => {
+        failed ??= { error };
+      })
+      .finally(() => inFlight--);
+  };
+  const check = () => {
+    if (failed) throw failed.error;
+  };
+  const write = async (wait: boolean) => {
+    check();
+    if (inFlight > 0 && (wait || group.rows.length >= MAX_GATHERED)) await writing;
+    check();
+    if (inFlight > 0 || group.pages === 0) return;
     const g = group;
     const at = state;
-    await writing;
-    if (g.pages === 0) return;
     group = { rows: [], pages: 0, total_count: undefined };
     groupStarted = now();
     await renewLock();
-    writing = store.writePage(g.rows, at).then((written) => {
+    start(async () => {
+      const written = await store.writePage(g.rows, at);
       records += g.rows.length;
       pages += g.pages;
       o.onEvent?.({ type: 'page', entity, mode: at.mode, records: g.rows.length, pages: g.pages, written, total_count: g.total_count });
     });
-    // Thrown where it is awaited next (below, or by the following write), never unhandled.
-    writing.catch(() => {});
   };
   const drain = async () => {
-    await write();
+    await write(true);
     await writing;
+    check();
   };
   if (state.cursor !== READ_TO_END) {
     // No read-ahead when a page may end the pass early: the page after it would be a request for nothing.
@@ -221,7 +238,7 @@ async function syncEntity(runtime: Runtime, store: ContextStore, entity: string,
         group.total_count = page.meta.total_count;
         const stopping = next === null || o.signal?.aborted === true;
         if (stopping) await drain();
-        else if (group.rows.length >= GROUP_RECORDS || now() - groupStarted >= GROUP_MS) await write();
+        else if (group.rows.length >= GROUP_RECORDS || now() - groupStarted >= GROUP_MS) await write(false);
         if (next === null) break;
         if (o.signal?.aborted) {
           o.onEvent?.({ type: 'stopped', entity, mode: state.mode, records, pages });
@@ -231,7 +248,7 @@ async function syncEntity(runtime: Runtime, store: ContextStore, entity: string,
     } catch (err) {
       // The pages read before the failure are kept, with the state that goes on after them. If
       // that write fails too, the failure to report is still the first; the next sync reads them again.
-      await drain().catch(() => {});
+      if (!failed) await drain().catch(() => {});
       throw err;
     }
   }
@@ -278,6 +295,8 @@ async function* resumeOrRestart(read: (params: Record<string, unknown>) => Pages
 /** A write holds this many records, or what came in a tenth of a second (from a slow API, each page is written as it comes). */
 const GROUP_RECORDS = 500;
 const GROUP_MS = 100;
+/** Records gathered while the store is busy, at most, before the pass waits for it. */
+const MAX_GATHERED = 10_000;
 
 /** The cursor of a full pass that has read its last page and has yet to find deletions. */
 const READ_TO_END = '';
