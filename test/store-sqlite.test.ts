@@ -5,7 +5,7 @@
 // a file newer than the engine is refused. The files are read back with better-sqlite3 itself,
 // so that what is on disk is checked, not only what the store answers.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -434,6 +434,110 @@ describe('SQLite store: schema versions and deferred indexes', () => {
       // The writer goes on after a failure.
       assert.equal(await store.writePage([stored(PEOPLE[0]!)], state('people')), 1);
     } finally {
+      await store.close();
+    }
+  });
+
+  test('fields that differ only in case get a column and an index each (SQLite names ignore case, JSON keys do not)', async () => {
+    const store = openSqliteContextStore(join(dir, 'case.db'), clock);
+    try {
+      const entities = [{ name: 'people', indexes: ['custom.Plan', 'custom.plan'] }];
+      await store.migrate(entities);
+      await store.writePage([stored({ id: 'a', custom: { Plan: 'Gold', plan: 'free' } }), stored({ id: 'b', custom: { Plan: 'free', plan: 'Gold' } })], state('people'));
+      await store.endFullPass(state('people'));
+      await store.migrate(entities);
+      assert.deepEqual(ids(await store.search('people', { where: f('custom.Plan', '=', 'gold') })), ['a']);
+      assert.deepEqual(ids(await store.search('people', { where: f('custom.plan', '=', 'gold') })), ['b']);
+      withDb(join(dir, 'case.db'), (db) => {
+        assert.deepEqual(columnsOf(db, 'people').filter((c) => c.startsWith('field:')).sort(), ['field:custom.^plan', 'field:custom.plan']);
+        assert.deepEqual(indexNames(db, 'people'), ['idx_people:custom.^plan', 'idx_people:custom.plan', 'idx_people__updated_at']);
+      });
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('a column another process adds while a write of this one waits for the lock: the write is made again for the new table', async () => {
+    const file = join(dir, 'race.db');
+    const store = openSqliteContextStore(file, clock);
+    const other = new Database(file);
+    try {
+      await store.migrate([{ name: 'people', indexes: ['email'] }]);
+      await store.writePage([stored(PEOPLE[0]!)], state('people'));
+      // The other process's migrate, in its transaction: the column for "name", filled.
+      other.pragma('busy_timeout = 5000');
+      other.exec('BEGIN IMMEDIATE');
+      other.exec(`ALTER TABLE records_people ADD COLUMN "field:name"`);
+      other.exec(`UPDATE records_people SET "field:name" = json_extract(record, '$."name"')`);
+      // This write's statements are written now, for the table without the column; it runs after the commit.
+      const writing = store.writePage([stored(PEOPLE[1]!)], state('people'));
+      other.exec('COMMIT');
+      assert.equal(await writing, 1);
+      withDb(file, (db) => assert.deepEqual(valueMismatches(db, 'people', 'name'), [], 'the row written after the commit has its name column'));
+      assert.deepEqual(ids(await store.search('people', { where: f('name', '=', 'BOB') })), ['r02']);
+    } finally {
+      other.close();
+      await store.close();
+    }
+  });
+
+  test('a store named by a relative path stays that file when the process changes directory', async () => {
+    const home = process.cwd();
+    const a = join(dir, 'cwd-a');
+    const b = join(dir, 'cwd-b');
+    await mkdir(a);
+    await mkdir(b);
+    process.chdir(a);
+    let store: ContextStore | undefined;
+    try {
+      store = openSqliteContextStore('rel.db', clock);
+      await store.migrate([{ name: 'people', indexes: [] }]);
+      process.chdir(b);
+      // The first write starts the writer thread, which opens the file again.
+      await store.writePage([stored(PEOPLE[0]!)], state('people'));
+      assert.deepEqual(ids(await store.search('people', {})), ['r01']);
+      withDb(join(a, 'rel.db'), (db) => assert.equal(db.prepare('SELECT count(*) FROM records_people').pluck().get(), 1));
+    } finally {
+      process.chdir(home);
+      await store?.close();
+    }
+  });
+
+  test('lock and migrate wait for a write the writer thread is making, instead of failing with SQLITE_BUSY', async () => {
+    const file = join(dir, 'busy.db');
+    const store = openSqliteContextStore(file, clock);
+    const probe = new Database(file);
+    try {
+      const entities = [{ name: 'people', indexes: ['email', 'name'] }, { name: 'others', indexes: [] }];
+      await store.migrate(entities);
+      await store.writePage([stored(PEOPLE[0]!)], state('people'));
+      // Is the writer thread inside a write? Then the probe cannot take the write lock, even for a moment.
+      probe.pragma('busy_timeout = 0');
+      const writerBusy = () => {
+        try {
+          probe.exec('BEGIN IMMEDIATE');
+          probe.exec('ROLLBACK');
+          return false;
+        } catch (err) {
+          if ((err as { code?: string }).code !== 'SQLITE_BUSY') throw err;
+          return true;
+        }
+      };
+      const big = (k: string) => Array.from({ length: 20_000 }, (_, i) => stored({ id: `${k}${i}`, email: `${k}${i}@example.com`, name: `n${(i * 7919) % 20_000}`, pad: 'x'.repeat(1000), updated_at: i }));
+      const owner = { id: 'other-sync', host: 'here', pid: process.pid, since: NOW, heartbeat: NOW };
+      for (const [what, run] of [
+        ['lock', () => store.lock('others', owner)],
+        ['migrate', () => store.migrate(entities)],
+      ] as const) {
+        const writing = store.writePage(big(what), state('people'));
+        while (!writerBusy()) await new Promise(setImmediate);
+        // A read-then-write transaction started now would have its snapshot overtaken by that write.
+        await run();
+        await writing;
+      }
+      assert.equal((await store.status()).find((s) => s.entity === 'people')!.records, 40_001);
+    } finally {
+      probe.close();
       await store.close();
     }
   });

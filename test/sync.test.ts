@@ -10,6 +10,7 @@ import { createInterface } from 'node:readline';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
 import { createRuntime, type Operations } from '../generated/index.js';
 import { channels, type Runtime } from '../src/index.js';
@@ -477,6 +478,65 @@ describe('sync writes while it reads', () => {
       assert.equal((await stored(base, 'contacts')).size, 3_000);
     } finally {
       unsubscribe(channels.request.name, onRequest);
+      await base.close();
+      await rt.close();
+      await sb.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a stop while a write is in flight: that write lands before "stopped", which counts it; the lock is released after it', { timeout: 120_000 }, async () => {
+    const now = Date.UTC(2026, 0, 5, 12);
+    const sb = await startSandbox({ seed: 4, counts: { contacts: 3_000, conversations: 2, companies: 2 }, now: () => now });
+    const rt = await createRuntime({ baseUrl: sb.url, credentials: { access_token: sb.token } });
+    const dir = await mkdtemp(join(tmpdir(), 'sync-stop-'));
+    const file = join(dir, 's.db');
+    const base = await openContextStore(`sqlite:${file}`);
+    const locks = () => {
+      const db = new Database(file, { readonly: true });
+      try {
+        return db.prepare('SELECT count(*) FROM sync_locks').pluck().get() as number;
+      } finally {
+        db.close();
+      }
+    };
+    const stop = new AbortController();
+    let started = 0;
+    let landed = 0;
+    const store: ContextStore = {
+      ...base,
+      kind: base.kind,
+      async writePage(records, state) {
+        started++;
+        // The user stops the sync just as its first write begins, while the pass is still at that page.
+        if (started === 1) stop.abort('SIGTERM');
+        const n = await base.writePage(records, state);
+        landed++;
+        return n;
+      },
+    };
+    try {
+      const events: { type: string; records?: number }[] = [];
+      const atStop: { started: number; landed: number; locks: number }[] = [];
+      const [report] = await syncAll(rt, store, {
+        entities: ['contacts'],
+        clock: () => now,
+        signal: stop.signal,
+        onEvent: (e) => {
+          events.push(e);
+          if (e.type === 'stopped') atStop.push({ started, landed, locks: locks() });
+        },
+      });
+      assert.equal(report!.complete, false);
+      assert.deepEqual(atStop, [{ started: 1, landed: 1, locks: 1 }], 'the write had landed when "stopped" was said, the lock still held');
+      assert.equal(locks(), 0, 'released once stopped');
+      assert.deepEqual(events.map((e) => [e.type, e.records]), [['page', 600], ['stopped', 600]]);
+      assert.equal(report!.records, 600);
+      assert.equal((await stored(base, 'contacts')).size, 600);
+      // Resumed: every contact once.
+      await syncAll(rt, base, { entities: ['contacts'], clock: () => now });
+      assert.deepEqual(await stored(base, 'contacts'), await live(rt, 'contacts'));
+    } finally {
       await base.close();
       await rt.close();
       await sb.close();

@@ -213,12 +213,32 @@ export function indexExpressions(field: string, dialect: Dialect): string[] {
 
 /** SQLite: the quoted name of the column that holds an indexed field's value beside the record. */
 export function fieldColumn(field: string): string {
+  return `"${columnName(field)}"`;
+}
+
+/** The column's name, unquoted. */
+export function columnName(field: string): string {
+  return FIELD_COLUMN + caseSafe(field);
+}
+
+/**
+ * A field as SQLite names may hold it. They ignore case and JSON keys do not: a capital is
+ * written "^" and its small letter ("^" is no character of a field), so that "Plan" and "plan"
+ * get a column (and an index) each.
+ */
+export function caseSafe(field: string): string {
   fieldSteps(field);
-  return `"${FIELD_COLUMN}${field}"`;
+  return field.replace(/[A-Z]/g, (c) => `^${c.toLowerCase()}`);
+}
+
+/** The field whose value a column holds, or undefined for a column that holds none. */
+export function columnField(name: string): string | undefined {
+  if (!name.startsWith(FIELD_COLUMN)) return undefined;
+  return name.slice(FIELD_COLUMN.length).replace(/\^([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
 /** Column names that start with this hold a field's value (the rest of the name is its path). */
-export const FIELD_COLUMN = 'field:';
+const FIELD_COLUMN = 'field:';
 
 /**
  * A field's value as SQLite's json_extract gives it from the stored JSON text (null when

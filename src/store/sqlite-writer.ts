@@ -10,8 +10,16 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type BetterSqlite3 from 'better-sqlite3';
 
-/** One step of a write: a statement run once per row of arguments, or a schema statement. */
-export type WriteStep = { sql: string; rows: unknown[][] } | { exec: string };
+/**
+ * One step of a write: a statement run once per row of arguments, a schema statement, or the
+ * schema version the statements were written for (checked inside the transaction: another
+ * process may have added a column since, and a row written without it would be missed by
+ * searches on its field).
+ */
+export type WriteStep = { sql: string; rows: unknown[][] } | { exec: string } | { schema: number };
+
+/** The code of the error a write fails with when the schema changed after its statements were written. */
+export const SCHEMA_CHANGED = 'STORE_SCHEMA_CHANGED';
 
 export interface SqliteWriter {
   /** Runs the steps in one transaction; each step's count of changed rows. */
@@ -24,8 +32,14 @@ export interface SqliteWriter {
  * text), so it uses nothing but its arguments.
  */
 function runSteps(db: BetterSqlite3.Database, statements: Map<string, BetterSqlite3.Statement>, steps: WriteStep[]): number[] {
+  // IMMEDIATE: the write lock is taken (or waited for) first; a transaction that read and then
+  // wrote would fail at once, busy handler or not, when another connection is writing.
   return db.transaction(() =>
     steps.map((step) => {
+      if ('schema' in step) {
+        if (db.pragma('schema_version', { simple: true }) !== step.schema) throw Object.assign(new Error('the schema changed since this write was prepared'), { code: 'STORE_SCHEMA_CHANGED' });
+        return 0;
+      }
       if ('exec' in step) {
         db.exec(step.exec);
         return 0;
@@ -36,11 +50,11 @@ function runSteps(db: BetterSqlite3.Database, statements: Map<string, BetterSqli
       for (const args of step.rows) changed += statement.run(...args).changes;
       return changed;
     }),
-  )();
+  ).immediate();
 }
 
 /** The same pragmas as the store's own connection (see sqlite.ts). */
-const PRAGMAS = ['busy_timeout = 5000', 'synchronous = NORMAL', 'wal_autocheckpoint = 20000'];
+const PRAGMAS = ['busy_timeout = 5000', 'synchronous = NORMAL', 'wal_autocheckpoint = 5000'];
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');

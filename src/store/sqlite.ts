@@ -5,12 +5,12 @@
  */
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { ConfigurationError } from '../errors.js';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { sqliteDriver } from '../database/drivers.js';
-import { FIELD_COLUMN, Params, compileFilter, fieldColumn, fieldSteps, indexExpressions, jsonAt, orderBy, sqliteValueAt } from './filter-sql.js';
+import { Params, caseSafe, columnField, columnName, compileFilter, fieldColumn, fieldSteps, indexExpressions, jsonAt, orderBy, sqliteValueAt } from './filter-sql.js';
 import { answerPage, checkEntityName, decodeCursor, pageLimit, type Clock } from './query.js';
-import { inPlaceWriter, threadWriter, type SqliteWriter, type WriteStep } from './sqlite-writer.js';
+import { SCHEMA_CHANGED, inPlaceWriter, threadWriter, type SqliteWriter, type WriteStep } from './sqlite-writer.js';
 import type { ContextStore, EntityStatus, StoredRecord, StoreAnswer, StoreQuery, SyncLock, SyncState } from './types.js';
 
 /** Each step moves the schema one version up; `user_version` says how far a file is. */
@@ -35,8 +35,10 @@ const MIGRATIONS: string[] = [
 
 const table = (entity: string) => `"records_${checkEntityName(entity)}"`;
 
-export function openSqliteContextStore(file: string, clock: Clock = Date.now, create = true): ContextStore {
+export function openSqliteContextStore(location: string, clock: Clock = Date.now, create = true): ContextStore {
   const Database = sqliteDriver('the context store keeps its data');
+  // The writer thread opens the file again later: a relative path must not follow a chdir.
+  const file = location === ':memory:' ? location : resolve(location);
   let db: BetterSqlite3.Database;
   if (create) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -45,7 +47,7 @@ export function openSqliteContextStore(file: string, clock: Clock = Date.now, cr
     if (file !== ':memory:') chmodSync(file, 0o600);
   } else {
     // A reader names a store that sync made: a typo must not become a new, empty store.
-    if (!existsSync(file)) throw new ConfigurationError(`there is no context store at ${file}: run sync --store sqlite:${file} first (or check the path).`);
+    if (!existsSync(file)) throw new ConfigurationError(`there is no context store at ${location}: run sync --store sqlite:${location} first (or check the path).`);
     db = new Database(file, { fileMustExist: true });
   }
   // Larger pages for records of a few KB: 16 KB pages hold seven 2.2 KB contacts where 8 KB
@@ -56,9 +58,10 @@ export function openSqliteContextStore(file: string, clock: Clock = Date.now, cr
   // A sync and a search in two processes wait for each other's write lock instead of failing.
   db.pragma('busy_timeout = 5000');
   db.pragma('synchronous = NORMAL');
-  // Checkpoints (each one an fsync) every ~80 MB of WAL rather than 4 MB: a sync writes a lot
-  // at once, and this took a page of 150 contacts from 16 to 6 us a record. Atomicity is WAL's.
-  db.pragma('wal_autocheckpoint = 20000');
+  // Checkpoints (each one an fsync) every ~80 MB of WAL (5,000 pages of 16 KB) rather than
+  // 4 MB: a sync writes a lot at once, and this took a page of 150 contacts from 16 to 6 us a
+  // record. Atomicity is WAL's.
+  db.pragma('wal_autocheckpoint = 5000');
   const statements = new Map<string, BetterSqlite3.Statement>();
   const prepared = (sql: string) => {
     let s = statements.get(sql);
@@ -84,8 +87,8 @@ export function openSqliteContextStore(file: string, clock: Clock = Date.now, cr
     }
     let cols = fieldColumns.get(entity);
     if (!cols) {
-      const names = (db.prepare(`PRAGMA table_info(${table(entity)})`).all() as { name: string }[]).map((c) => c.name).filter((n) => n.startsWith(FIELD_COLUMN));
-      cols = new Map(names.map((n) => [n.slice(FIELD_COLUMN.length), fieldColumn(n.slice(FIELD_COLUMN.length))]));
+      const fields = (db.prepare(`PRAGMA table_info(${table(entity)})`).all() as { name: string }[]).flatMap((c) => columnField(c.name) ?? []);
+      cols = new Map(fields.map((f) => [f, fieldColumn(f)]));
       fieldColumns.set(entity, cols);
     }
     return cols;
@@ -104,21 +107,31 @@ export function openSqliteContextStore(file: string, clock: Clock = Date.now, cr
   let writer: SqliteWriter | undefined;
   const write = (steps: WriteStep[]) => (writer ??= file === ':memory:' ? inPlaceWriter(db) : threadWriter(file)).run(steps);
 
-  const writePage = (records: readonly StoredRecord[], state: SyncState) => {
-    const now = clock();
-    const cols = [...columnsOf(state.entity).keys()];
-    const steps = cols.map((f) => f.split('.'));
-    const newer = 'excluded.updated_at IS NULL OR updated_at IS NULL OR excluded.updated_at >= updated_at';
-    // Newer content wins (a change feed may repeat a record a later page already wrote); the pass that saw it is noted either way.
-    const upsert = `INSERT INTO ${table(state.entity)} (id, record, updated_at, synced_at, pass${cols.map((f) => `, ${fieldColumn(f)}`).join('')}) VALUES (?, ?, ?, ?, ?${', ?'.repeat(cols.length)})
-       ON CONFLICT (id) DO UPDATE SET
-         record = CASE WHEN ${newer} THEN excluded.record ELSE record END,
-         ${cols.map((f) => `${fieldColumn(f)} = CASE WHEN ${newer} THEN excluded.${fieldColumn(f)} ELSE ${fieldColumn(f)} END,`).join('\n         ')}
-         updated_at = CASE WHEN ${newer} THEN excluded.updated_at ELSE updated_at END,
-         synced_at = excluded.synced_at,
-         pass = COALESCE(excluded.pass, pass)`;
-    const rows = records.map((r) => [r.id, r.json ?? JSON.stringify(r.record), r.updated_at, now, state.pass, ...steps.map((s) => sqliteValueAt(r.record, s))]);
-    return write([{ sql: upsert, rows }, saveState(state)]).then(([changed]) => changed!);
+  const writePage = async (records: readonly StoredRecord[], state: SyncState): Promise<number> => {
+    for (let attempt = 1; ; attempt++) {
+      const cols = [...columnsOf(state.entity).keys()];
+      const schema = schemaSeen;
+      const steps = cols.map((f) => f.split('.'));
+      const newer = 'excluded.updated_at IS NULL OR updated_at IS NULL OR excluded.updated_at >= updated_at';
+      // Newer content wins (a change feed may repeat a record a later page already wrote); the pass that saw it is noted either way.
+      const upsert = `INSERT INTO ${table(state.entity)} (id, record, updated_at, synced_at, pass${cols.map((f) => `, ${fieldColumn(f)}`).join('')}) VALUES (?, ?, ?, ?, ?${', ?'.repeat(cols.length)})
+         ON CONFLICT (id) DO UPDATE SET
+           record = CASE WHEN ${newer} THEN excluded.record ELSE record END,
+           ${cols.map((f) => `${fieldColumn(f)} = CASE WHEN ${newer} THEN excluded.${fieldColumn(f)} ELSE ${fieldColumn(f)} END,`).join('\n           ')}
+           updated_at = CASE WHEN ${newer} THEN excluded.updated_at ELSE updated_at END,
+           synced_at = excluded.synced_at,
+           pass = COALESCE(excluded.pass, pass)`;
+      const now = clock();
+      const rows = records.map((r) => [r.id, r.json ?? JSON.stringify(r.record), r.updated_at, now, state.pass, ...steps.map((s) => sqliteValueAt(r.record, s))]);
+      try {
+        const [, changed] = await write([{ schema }, { sql: upsert, rows }, saveState(state)]);
+        return changed!;
+      } catch (err) {
+        // Another process changed the table (a column for a newly indexed field) after these
+        // statements were written: written again for the table as it is now.
+        if ((err as { code?: string }).code !== SCHEMA_CHANGED || attempt >= 5) throw err;
+      }
+    }
   };
 
   // Indexes that wait for their table's first full pass to end (see migrate).
@@ -143,12 +156,14 @@ export function openSqliteContextStore(file: string, clock: Clock = Date.now, cr
   return {
     kind: 'sqlite',
     async lock(entity, owner, steal) {
-      return lock(entity, owner, steal);
+      return lock.immediate(entity, owner, steal);
     },
     async unlock(entity, ownerId) {
       prepared('DELETE FROM sync_locks WHERE entity = ? AND id = ?').run(entity, ownerId);
     },
     async migrate(entities) {
+      // IMMEDIATE, as every write here: a transaction that reads and then writes fails at once,
+      // without waiting, when another connection (the writer thread, another sync) is writing.
       db.transaction(() => {
         const version = db.pragma('user_version', { simple: true }) as number;
         if (version > MIGRATIONS.length) {
@@ -159,17 +174,17 @@ export function openSqliteContextStore(file: string, clock: Clock = Date.now, cr
         for (const e of entities) {
           const t = table(e.name);
           db.exec(`CREATE TABLE IF NOT EXISTS ${t} (id TEXT PRIMARY KEY, record TEXT NOT NULL, updated_at REAL, synced_at INTEGER NOT NULL, pass TEXT)`);
-          const have = new Set((db.prepare(`PRAGMA table_info(${t})`).all() as { name: string }[]).map((c) => c.name));
+          const have = new Set((db.prepare(`PRAGMA table_info(${t})`).all() as { name: string }[]).map((c) => c.name.toLowerCase()));
           const indexes = [`CREATE INDEX IF NOT EXISTS "idx_${e.name}__updated_at" ON ${t} (updated_at)`];
           for (const field of e.indexes) {
             const column = fieldColumn(field);
-            if (!have.has(`${FIELD_COLUMN}${field}`)) {
+            if (!have.has(columnName(field).toLowerCase())) {
               // A field indexed since the rows were written: its column is filled from them once.
               db.exec(`ALTER TABLE ${t} ADD COLUMN ${column}`);
               db.exec(`UPDATE ${t} SET ${column} = ${jsonAt(fieldSteps(field), 'sqlite')}`);
             }
             // The field itself in the (quoted) name: "a.b" and "a_b" get an index each.
-            for (const expr of indexExpressions(field, 'sqlite')) indexes.push(`CREATE INDEX IF NOT EXISTS "idx_${e.name}:${field}" ON ${t} (${expr})`);
+            for (const expr of indexExpressions(field, 'sqlite')) indexes.push(`CREATE INDEX IF NOT EXISTS "idx_${e.name}:${caseSafe(field)}" ON ${t} (${expr})`);
           }
           // Version 2 indexed expressions over the JSON; each costs every write a parse of the record.
           const v2 = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql LIKE '%json_extract(record%'").pluck().all(`records_${e.name}`) as string[];
@@ -185,7 +200,7 @@ export function openSqliteContextStore(file: string, clock: Clock = Date.now, cr
           fieldColumns.delete(e.name);
           prepared('INSERT OR IGNORE INTO store_entities (name) VALUES (?)').run(e.name);
         }
-      })();
+      }).immediate();
     },
     async state(entity) {
       return readState(entity);

@@ -8,6 +8,7 @@
 export interface StoredRecord {
   id: string;
   updated_at: number | null;
+  /** A JSON value, as JSON.parse gives it (no Date or other `toJSON`): indexed fields are read from it as SQL reads the JSON text. */
   record: Record<string, unknown>;
   /** The record as JSON text, when the caller has it (a sync makes it as each page comes, not all at once when it writes). */
   json?: string;

@@ -241,6 +241,8 @@ async function syncEntity(runtime: Runtime, store: ContextStore, entity: string,
         else if (group.rows.length >= GROUP_RECORDS || now() - groupStarted >= GROUP_MS) await write(false);
         if (next === null) break;
         if (o.signal?.aborted) {
+          // Also when the stop came while this page waited for the store: all of it is written first.
+          await drain();
           o.onEvent?.({ type: 'stopped', entity, mode: state.mode, records, pages });
           return { entity, mode: state.mode, records, pages, deleted: 0, complete: false };
         }
