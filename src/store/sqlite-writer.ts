@@ -1,8 +1,7 @@
 /**
  * Where the SQLite context store's writes run: in a worker thread with its own connection to
- * the file, so a sync reads (and parses) its next pages while SQLite writes the last ones. On
- * one thread every microsecond of a write was a microsecond of the sync: 100,000 contacts
- * went at 0.62 of the paging rate, against 0.8 and more with the writes beside it. A store
+ * the file, so a sync reads (and parses) its next pages while SQLite writes the last ones: on
+ * the sync's own thread, every microsecond of a write was a microsecond of the sync. A store
  * in memory (`:memory:`) has no file a second connection could open: its writes run in place.
  * Both run the same steps, one transaction per call.
  */
@@ -37,6 +36,7 @@ function runSteps(db: BetterSqlite3.Database, statements: Map<string, BetterSqli
   return db.transaction(() =>
     steps.map((step) => {
       if ('schema' in step) {
+        // SCHEMA_CHANGED, spelled out: this function can use nothing from outside it.
         if (db.pragma('schema_version', { simple: true }) !== step.schema) throw Object.assign(new Error('the schema changed since this write was prepared'), { code: 'STORE_SCHEMA_CHANGED' });
         return 0;
       }
