@@ -5,7 +5,7 @@
  * `intercom-connector serve` (a child process) against the sandbox (another child),
  * next to the same calls through runtime.execute in this process.
  */
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -58,6 +58,7 @@ try {
 } finally {
   await server.stop();
   await sandbox.stop();
+  await rm(dir, { recursive: true, force: true });
 }
 
 /** `connections` workers calling fn back to back for `seconds`; latency percentiles in ms. */

@@ -4,7 +4,7 @@
  * `npm install <tarball>` in an empty folder. Used by the package test and `npm run bench`.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -34,28 +34,34 @@ export interface Installed {
  */
 export async function packAndInstall(): Promise<Installed> {
   const dir = await mkdtemp(join(tmpdir(), 'pack-'));
-  const { stdout } = await run(NPM, ['pack', '--silent', '--pack-destination', dir], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
-  const tarball = join(dir, stdout.trim().split('\n').at(-1)!);
-  const consumer = join(dir, 'consumer');
-  await mkdir(consumer);
-  await writeFile(join(consumer, 'package.json'), `${JSON.stringify({ name: 'consumer', private: true, type: 'module' }, null, 2)}\n`);
-  // The registry's packages are in npm's cache after the project's own `npm ci`.
-  await run(NPM, ['install', '--prefer-offline', '--no-audit', '--no-fund', '--silent', tarball], { cwd: consumer, maxBuffer: 16 * 1024 * 1024 });
-  const packageDir = join(consumer, 'node_modules', 'intercom-connector');
-  const files = await walk(join(consumer, 'node_modules'));
-  const names = files.map((f) => /node_modules\/((?:@[^/]+\/)?[^/.][^/]*)/.exec(f.path)?.[1]).filter((n): n is string => n !== undefined);
-  return {
-    dir,
-    tarball,
-    consumer,
-    packageDir,
-    bin: join(packageDir, 'dist', 'sandbox', 'cli.js'),
-    install: {
-      bytes: files.reduce((n, f) => n + f.size, 0),
-      packages: [...new Set(names)].sort(),
-      nativeAddons: files.filter((f) => f.path.endsWith('.node')).map((f) => f.path.slice(consumer.length + 1)),
-    },
-  };
+  // The caller removes `dir` once done with it; a pack or an install that fails leaves nothing behind.
+  try {
+    const { stdout } = await run(NPM, ['pack', '--silent', '--pack-destination', dir], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
+    const tarball = join(dir, stdout.trim().split('\n').at(-1)!);
+    const consumer = join(dir, 'consumer');
+    await mkdir(consumer);
+    await writeFile(join(consumer, 'package.json'), `${JSON.stringify({ name: 'consumer', private: true, type: 'module' }, null, 2)}\n`);
+    // The registry's packages are in npm's cache after the project's own `npm ci`.
+    await run(NPM, ['install', '--prefer-offline', '--no-audit', '--no-fund', '--silent', tarball], { cwd: consumer, maxBuffer: 16 * 1024 * 1024 });
+    const packageDir = join(consumer, 'node_modules', 'intercom-connector');
+    const files = await walk(join(consumer, 'node_modules'));
+    const names = files.map((f) => /node_modules\/((?:@[^/]+\/)?[^/.][^/]*)/.exec(f.path)?.[1]).filter((n): n is string => n !== undefined);
+    return {
+      dir,
+      tarball,
+      consumer,
+      packageDir,
+      bin: join(packageDir, 'dist', 'sandbox', 'cli.js'),
+      install: {
+        bytes: files.reduce((n, f) => n + f.size, 0),
+        packages: [...new Set(names)].sort(),
+        nativeAddons: files.filter((f) => f.path.endsWith('.node')).map((f) => f.path.slice(consumer.length + 1)),
+      },
+    };
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
 }
 
 async function walk(dir: string): Promise<{ path: string; size: number }[]> {

@@ -3,7 +3,7 @@
 // (MCP serves writes only with --allow-writes; a serve instance writes only with scope
 // read_write). Every case runs over real HTTP on 127.0.0.1 and counts requests upstream.
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -401,9 +401,11 @@ describe('safety by default: serve instances have a scope', () => {
   const create = (extra: Rec = {}) => call('POST', '/api/v1/connectors/instances', { connector_definition_id: DEF, auth_config: { token: NOTEBOOK_TOKEN }, name: 'n', ...extra });
   const execute = (id: string, body: Rec) => call('POST', `/api/v1/connectors/instances/${id}/execute`, body);
 
+  let dir: string | undefined;
+
   before(async () => {
     upstream = await notebook();
-    const dir = await mkdtemp(join(tmpdir(), 'agents-serve-'));
+    dir = await mkdtemp(join(tmpdir(), 'agents-serve-'));
     server = await startServer({
       port: 0,
       dbPath: join(dir, 'c.db'),
@@ -414,8 +416,12 @@ describe('safety by default: serve instances have a scope', () => {
     });
   });
   after(async () => {
-    await server?.close();
-    await upstream?.close();
+    try {
+      await server?.close();
+      await upstream?.close();
+    } finally {
+      if (dir) await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('an instance reads by default: a write is 403 WRITE_NOT_ALLOWED and sends nothing, until PATCHed to read_write', async () => {
@@ -484,8 +490,10 @@ describe('safety by default: serve instances have a scope', () => {
     assert.equal(upstream.requests.length, seen);
   });
 
-  it('a database made before scopes opens with every instance at scope read', async () => {
-    const path = join(await mkdtemp(join(tmpdir(), 'agents-migrate-')), 'old.db');
+  it('a database made before scopes opens with every instance at scope read', async (t) => {
+    const where = await mkdtemp(join(tmpdir(), 'agents-migrate-'));
+    t.after(() => rm(where, { recursive: true, force: true }));
+    const path = join(where, 'old.db');
     const db = new BetterSqlite3(path);
     db.exec(`CREATE TABLE instances (id TEXT PRIMARY KEY, name TEXT NOT NULL, connector_definition_id TEXT NOT NULL, created_at TEXT NOT NULL, sealed_auth BLOB NOT NULL);
       CREATE TABLE settings (key TEXT PRIMARY KEY, value BLOB NOT NULL);

@@ -3,15 +3,14 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { ConfigurationError } from '../src/index.js';
 import { decrypt, encrypt, newKey, readKeyFile, writeKeyFile } from '../src/serve/secrets.js';
-import { api, BIN, closers, DEF, http, KEY, run, startServe } from './support/attack.js';
+import { api, BIN, closers, DEF, http, KEY, run, startServe, tempDir } from './support/attack.js';
 import { sendJson } from './support/server.js';
 
 const TOKEN_A = 'token-of-instance-a-0001';
@@ -49,9 +48,13 @@ describe('attack: sockets and shutdown', () => {
   });
 
   it('the binary exits on SIGTERM with half-open sockets, within ten seconds', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'attack-sigterm-'));
+    const dir = await tempDir('attack-sigterm-');
     const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--db', join(dir, 'c.db')], { env: { ...process.env, CONNECTOR_API_KEYS: KEY }, stdio: ['ignore', 'ignore', 'pipe'] });
-    closers.push(async () => child.kill('SIGKILL'));
+    closers.push(async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+    });
     let stderr = '';
     child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
     while (!/on (http:\/\/\S+)/.test(stderr)) await once(child.stderr!, 'data');
@@ -69,13 +72,13 @@ describe('attack: sockets and shutdown', () => {
 
 describe('attack: the database', () => {
   it('a file that is not a database is refused at start, with what to do', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'attack-db-'));
+    const dir = await tempDir('attack-db-');
     await writeFile(join(dir, 'c.db'), Buffer.alloc(8192, 0x42));
     await assert.rejects(startServe({}, dir), (e: unknown) => e instanceof ConfigurationError && /[Rr]estore it from a backup/.test(e.message));
   });
 
   it('an empty database beside its key file is a lost database, not a new one', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'attack-db-'));
+    const dir = await tempDir('attack-db-');
     const first = await startServe({}, dir);
     await first.close();
     await writeFile(join(dir, 'c.db'), '');
@@ -83,14 +86,14 @@ describe('attack: the database', () => {
   });
 
   it('is created readable by its owner only', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'attack-db-'));
+    const dir = await tempDir('attack-db-');
     await startServe({}, dir);
     assert.equal((await stat(join(dir, 'c.db'))).mode & 0o777, 0o600);
     assert.equal((await stat(join(dir, 'c.db.key'))).mode & 0o777, 0o600);
   });
 
   it('/healthz answers 503 once the store cannot answer', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'attack-db-'));
+    const dir = await tempDir('attack-db-');
     const server = await startServe({}, dir);
     assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
     // The store broken under the running server (its table gone): every list would now fail.
@@ -107,25 +110,25 @@ describe('attack: the database', () => {
 
 describe('attack: keys', () => {
   it('a missing key file is not regenerated for a database that holds sealed credentials', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'attack-key-'));
+    const dir = await tempDir('attack-key-');
     const first = await startServe({}, dir);
     await api(first, 'POST', '/api/v1/connectors/instances', { connector_definition_id: DEF, auth_config: { access_token: TOKEN_A }, name: 'a' });
     await first.close();
     await writeFile(join(dir, 'moved.key'), await readFile(join(dir, 'c.db.key')));
-    await (await import('node:fs/promises')).rm(join(dir, 'c.db.key'));
+    await rm(join(dir, 'c.db.key'));
     await assert.rejects(startServe({}, dir), (e: unknown) => e instanceof ConfigurationError && /key file .*c\.db\.key is missing, but the database holds credentials/.test(e.message));
     assert.ok(!existsSync(join(dir, 'c.db.key')), 'no new key was written');
   });
 
   it('a key file others can read is refused', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'attack-key-'));
+    const dir = await tempDir('attack-key-');
     await (await startServe({}, dir)).close();
     await chmod(join(dir, 'c.db.key'), 0o644);
     await assert.rejects(startServe({}, dir), (e: unknown) => e instanceof ConfigurationError && /can be read by other users \(mode 0644\).*chmod 600/.test(e.message));
   });
 
   it('serve rotate-key re-seals every instance under a new key; the server starts with it and calls as before', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'attack-key-'));
+    const dir = await tempDir('attack-key-');
     const upstream = await whoami();
     const first = await startServe({ runtime: { baseUrl: upstream.url } }, dir);
     const a = await api(first, 'POST', '/api/v1/connectors/instances', { connector_definition_id: DEF, auth_config: { access_token: TOKEN_A }, name: 'a' });
@@ -142,7 +145,7 @@ describe('attack: keys', () => {
   });
 
   it('a rotation stopped between the database and the key file is finished at the next start', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'attack-key-'));
+    const dir = await tempDir('attack-key-');
     const upstream = await whoami();
     const first = await startServe({ runtime: { baseUrl: upstream.url } }, dir);
     const a = await api(first, 'POST', '/api/v1/connectors/instances', { connector_definition_id: DEF, auth_config: { access_token: TOKEN_A }, name: 'a' });
@@ -164,7 +167,7 @@ describe('attack: keys', () => {
   });
 
   it('sealed credentials copied into another instance\'s row do not open there', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'attack-key-'));
+    const dir = await tempDir('attack-key-');
     const upstream = await whoami();
     const first = await startServe({ runtime: { baseUrl: upstream.url } }, dir);
     const a = await api(first, 'POST', '/api/v1/connectors/instances', { connector_definition_id: DEF, auth_config: { access_token: TOKEN_A }, name: 'a' });

@@ -3,8 +3,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { inspect } from 'node:util';
@@ -17,7 +15,7 @@ import {
   parseManifest,
   ResponseError,
 } from '../src/index.js';
-import { api, closers, DEF, http, leaks, run, startServe } from './support/attack.js';
+import { api, closers, DEF, http, leaks, run, startServe, tempDir } from './support/attack.js';
 import { sendJson } from './support/server.js';
 
 // A token with the characters that make its encoded forms differ from it.
@@ -125,7 +123,7 @@ entities:
 describe('attack: what the loader is fed', () => {
   it('/dev/zero and a FIFO that never ends are refused at the byte cap', async () => {
     await assert.rejects(loadManifest('/dev/zero', { maxBytes: 1024 * 1024 }), (e: unknown) => e instanceof ManifestError && /over the 1048576-byte limit/.test(e.message));
-    const dir = await mkdtemp(join(tmpdir(), 'fifo-'));
+    const dir = await tempDir('fifo-');
     const fifo = join(dir, 'manifest.yaml');
     assert.equal(spawnSync('mkfifo', [fifo]).status, 0, 'mkfifo');
     const writer = createWriteStream(fifo);

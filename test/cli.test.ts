@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -125,11 +125,12 @@ describe('intercom-connector against the sandbox', () => {
       });
     }
 
-    it('--token works but warns that ps shows it; --token-file reads a file (stdin: see the binary)', async () => {
+    it('--token works but warns that ps shows it; --token-file reads a file (stdin: see the binary)', async (t) => {
       const flag = await cli(['execute', 'tags', 'list', ...base, '--token', sandbox.token]);
       assert.equal(flag.code, 0, flag.stderr);
       assert.match(flag.stderr, /warning: --token puts the token in the process list.*prefer the environment variable or --token-file/);
       const dir = await mkdtemp(join(tmpdir(), 'token-'));
+      t.after(() => rm(dir, { recursive: true, force: true }));
       const file = join(dir, 'token');
       await writeFile(file, `${sandbox.token}\n`, { mode: 0o600 });
       const fromFile = await cli(['execute', 'tags', 'list', ...base, '--token-file', file]);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -104,7 +104,7 @@ describe('codegen', () => {
     assert.equal(doc.paths['/contacts/{id}'].get['x-action'], 'get');
   });
 
-  it('follows a new entity into every file, and --check reports the drift', async () => {
+  it('follows a new entity into every file, and --check reports the drift', async (t) => {
     const text = `${await readFile(DEFAULT_MANIFEST, 'utf8')}${EXTRA_ENTITY}`;
     const files = await generateAll(parseManifest(text, 'extended.yaml'), text);
     assert.match(files.get('types.ts')!, /export interface HelpArticlesListRecord \{\n  headline\?: string \| null;\n\}/);
@@ -125,6 +125,7 @@ describe('codegen', () => {
     ]);
 
     const dir = await mkdtemp(join(tmpdir(), 'codegen-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
     const extended = join(dir, 'connector.yaml');
     await writeFile(extended, text);
     const check = await run(process.execPath, ['--import', 'tsx', 'scripts/codegen.ts', '--check', '--manifest', extended], { cwd: ROOT }).then(

@@ -3,7 +3,7 @@
 // the manifest over stdio). Each against its imitation on loopback.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -89,8 +89,8 @@ describe('other connectors through the CLI, serve and mcp', () => {
   });
 
   it('serve: definitions show auth methods and config fields; an instance keeps its config; execute runs a POST search', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'serve-connectors-'));
     const [zendesk, hubspot] = await Promise.all([loadManifest(connector('zendesk')), loadManifest(connector('hubspot'))]);
+    const dir = await mkdtemp(join(tmpdir(), 'serve-connectors-'));
     const servers: RunningServer[] = [];
     const start = async (manifests: typeof zendesk[], baseUrl: string, db: string) => {
       const s = await startServer({ port: 0, dbPath: join(dir, db), manifests, apiKeys: 'k-hosts', runtime: { baseUrl }, log: () => {} });
@@ -131,7 +131,11 @@ describe('other connectors through the CLI, serve and mcp', () => {
       assert.equal(invalid.status, 400);
       assert.equal(invalid.json.error.param, 'filter_groups');
     } finally {
-      await Promise.all(servers.map((s) => s.close()));
+      try {
+        await Promise.all(servers.map((s) => s.close()));
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     }
   });
 

@@ -3,7 +3,7 @@
 // mock that serves each of five specs from its own schemas.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -141,8 +141,9 @@ describe('import: plain OpenAPI', () => {
     assert.deepEqual(changed, ['          per_page: {type: integer, maximum: 100}']);
   });
 
-  it('the CLI writes the manifest, says what it did in one line, and refuses what is not OpenAPI 3', async () => {
+  it('the CLI writes the manifest, says what it did in one line, and refuses what is not OpenAPI 3', async (t) => {
     const dir = await mkdtemp(join(tmpdir(), 'import-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
     const out = join(dir, 'pets.yaml');
     const run = (args: string[], input?: string) =>
       new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {

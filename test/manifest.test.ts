@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -163,8 +163,9 @@ describe('manifest loader', () => {
     assert.throws(() => parseManifest(bomb, 'bomb.yaml'), (err: unknown) => err instanceof ManifestError && /alias/i.test(err.message));
   });
 
-  it('caps the file size and names an unreadable file', async () => {
+  it('caps the file size and names an unreadable file', async (t) => {
     const dir = await mkdtemp(join(tmpdir(), 'manifest-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
     const big = join(dir, 'big.yaml');
     await writeFile(big, `${BASE}#${'x'.repeat(2048)}\n`);
     await assert.rejects(loadManifest(big, { maxBytes: 1024 }), /over the 1024-byte limit/);
@@ -173,7 +174,7 @@ describe('manifest loader', () => {
 });
 
 describe('embedded manifest', () => {
-  it('is the same manifest as the YAML, and gives way to an edited YAML when run from the sources', async () => {
+  it('is the same manifest as the YAML, and gives way to an edited YAML when run from the sources', async (t) => {
     const { fromEmbedded } = await import('../src/manifest/embedded.js');
     const { MANIFEST, SOURCE_SHA256 } = await import('../generated/manifest.js');
     const { readFile } = await import('node:fs/promises');
@@ -181,6 +182,7 @@ describe('embedded manifest', () => {
     assert.deepEqual(await fromEmbedded(MANIFEST, SOURCE_SHA256, DEFAULT_MANIFEST), full);
 
     const dir = await mkdtemp(join(tmpdir(), 'embedded-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
     const yaml = join(dir, 'connector.yaml');
     // Same embedded manifest, edited YAML: the edit must win.
     await writeFile(yaml, (await readFile(DEFAULT_MANIFEST, 'utf8')).replace('title: Contacts', 'title: People'));

@@ -93,8 +93,19 @@ describe('the packed package, installed into an empty project', () => {
     pkg = await packAndInstall();
   });
   after(async () => {
-    for (const c of children) c.kill('SIGKILL');
-    if (pkg) await rm(pkg.dir, { recursive: true, force: true });
+    try {
+      // Stopped, and gone, before the folder their files are in is removed.
+      await Promise.all(
+        children.map(async (c) => {
+          if (c.exitCode !== null || c.signalCode !== null) return;
+          const exited = once(c, 'exit');
+          c.kill('SIGKILL');
+          await exited;
+        }),
+      );
+    } finally {
+      if (pkg) await rm(pkg.dir, { recursive: true, force: true });
+    }
   });
 
   it('installs small: only the runtime dependencies, no native addon, no development tool', () => {
@@ -112,8 +123,9 @@ describe('the packed package, installed into an empty project', () => {
     assert.deepEqual(JSON.parse(run.stdout), { teams: 5, contacts: 120, unique: 120, notFound: 'NOT_FOUND' });
   });
 
-  it('a bundle of it runs with no node_modules and no YAML beside it: the manifest is embedded', async () => {
+  it('a bundle of it runs with no node_modules and no YAML beside it: the manifest is embedded', async (t) => {
     const out = await mkdtemp(join(tmpdir(), 'bundled-'));
+    t.after(() => rm(out, { recursive: true, force: true }));
     await writeFile(join(pkg.consumer, 'plain.mjs'), PLAIN);
     await build({
       entryPoints: [join(pkg.consumer, 'plain.mjs')],

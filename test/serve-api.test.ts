@@ -2,7 +2,7 @@
 // parameters in /definitions, `check: true`, PATCH of an instance, and a port already taken.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -96,9 +96,13 @@ describe('serve: the API about itself and its instances', () => {
     server = await startServer(options);
   });
   after(async () => {
-    for (const c of closers.reverse()) await c().catch(() => {});
-    await server.close();
-    await sandbox.close();
+    try {
+      for (const c of closers.reverse()) await c().catch(() => {});
+      await server?.close();
+      await sandbox?.close();
+    } finally {
+      if (dir) await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('serve --help names the environment variables and every route, and the router answers each route it lists', async () => {
@@ -410,6 +414,7 @@ describe('serve: a port it cannot listen on', () => {
       }
     } finally {
       taken.close();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 
@@ -418,8 +423,8 @@ describe('serve: a port it cannot listen on', () => {
     taken.listen(0, '127.0.0.1');
     await once(taken, 'listening');
     const { port } = taken.address() as { port: number };
-    const dir = await mkdtemp(join(tmpdir(), 'serve-port-'));
     const manifest = await loadManifest(DEFAULT_MANIFEST);
+    const dir = await mkdtemp(join(tmpdir(), 'serve-port-'));
     const options: ServeOptions = { port, dbPath: join(dir, 'c.db'), manifests: [manifest], log: () => {} };
     try {
       const failure = await startServer(options).then(
@@ -440,6 +445,7 @@ describe('serve: a port it cannot listen on', () => {
       }
     } finally {
       taken.close();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -46,8 +46,12 @@ describe('serve: the execute API over HTTP', () => {
     server = await startServer(options);
   });
   after(async () => {
-    await server.close();
-    await sandbox.close();
+    try {
+      await server?.close();
+      await sandbox?.close();
+    } finally {
+      if (dir) await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('health and definitions', async () => {

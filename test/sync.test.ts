@@ -68,10 +68,13 @@ for (const engine of storeEngines()) {
       await engine.start?.();
     });
     after(async () => {
-      await rt.close();
-      await sb.close();
-      await engine.stop?.();
-      await rm(dir, { recursive: true, force: true });
+      try {
+        await rt?.close();
+        await sb?.close();
+        await engine.stop?.();
+      } finally {
+        if (dir) await rm(dir, { recursive: true, force: true });
+      }
     });
 
     test('a full pass, then change passes: every edit and creation found, nothing twice, few requests', async () => {
@@ -408,11 +411,12 @@ function runSync(sb: Sandbox, location: string): Promise<{ code: number | null; 
 }
 
 describe('sync of a list read with a scroll (companies past 10,000)', () => {
-  test('a pass stopped mid-scroll whose scroll expired starts over as the same pass: every company once, none lost', async () => {
+  test('a pass stopped mid-scroll whose scroll expired starts over as the same pass: every company once, none lost', async (t) => {
     let now = Date.UTC(2026, 0, 5, 12);
     const sb = await startSandbox({ seed: 9, counts: { companies: 10_060, contacts: 5, conversations: 2 }, now: () => now });
     const rt = await createRuntime({ baseUrl: sb.url, credentials: { access_token: sb.token } });
     const dir = await mkdtemp(join(tmpdir(), 'sync-scroll-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
     const store = await openContextStore(`sqlite:${join(dir, 's.db')}`);
     try {
       const stop = new AbortController();
@@ -429,17 +433,17 @@ describe('sync of a list read with a scroll (companies past 10,000)', () => {
       await store.close();
       await rt.close();
       await sb.close();
-      await rm(dir, { recursive: true, force: true });
     }
   });
 });
 
 describe('sync writes while it reads', () => {
-  test('pages read while the store is busy gather into the next write; every record is written once and reported once; a failed write ends the pass with its error', { timeout: 120_000 }, async () => {
+  test('pages read while the store is busy gather into the next write; every record is written once and reported once; a failed write ends the pass with its error', { timeout: 120_000 }, async (t) => {
     const now = Date.UTC(2026, 0, 5, 12);
     const sb = await startSandbox({ seed: 4, counts: { contacts: 3_000, conversations: 2, companies: 2 }, now: () => now });
     const rt = await createRuntime({ baseUrl: sb.url, credentials: { access_token: sb.token } });
     const dir = await mkdtemp(join(tmpdir(), 'sync-gather-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
     const base = await openContextStore(`sqlite:${join(dir, 's.db')}`);
     // The first write is held until the pass has asked for its last page (20 pages of 150).
     let requests = 0;
@@ -481,15 +485,15 @@ describe('sync writes while it reads', () => {
       await base.close();
       await rt.close();
       await sb.close();
-      await rm(dir, { recursive: true, force: true });
     }
   });
 
-  test('a stop while a write is in flight: that write lands before "stopped", which counts it; the lock is released after it', { timeout: 120_000 }, async () => {
+  test('a stop while a write is in flight: that write lands before "stopped", which counts it; the lock is released after it', { timeout: 120_000 }, async (t) => {
     const now = Date.UTC(2026, 0, 5, 12);
     const sb = await startSandbox({ seed: 4, counts: { contacts: 3_000, conversations: 2, companies: 2 }, now: () => now });
     const rt = await createRuntime({ baseUrl: sb.url, credentials: { access_token: sb.token } });
     const dir = await mkdtemp(join(tmpdir(), 'sync-stop-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
     const file = join(dir, 's.db');
     const base = await openContextStore(`sqlite:${file}`);
     const locks = () => {
@@ -540,7 +544,6 @@ describe('sync writes while it reads', () => {
       await base.close();
       await rt.close();
       await sb.close();
-      await rm(dir, { recursive: true, force: true });
     }
   });
 });

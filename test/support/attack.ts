@@ -1,6 +1,6 @@
 // Helpers of the attack tests: spawn the binary, start serve, call its API, find a secret in any of its forms.
 import { execFile } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,9 +44,19 @@ export function run(args: string[], env: Record<string, string | undefined>, inp
 export const DEF = 'd8313939-3782-41b0-be29-b3ca20d8dd3a';
 export const KEY = 'attack-api-key-0000';
 
+/**
+ * A new folder in the system's temporary folder, removed (with all it holds) after the file's
+ * tests: after whatever was started later in it, since cleanups run last first.
+ */
+export async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  closers.push(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 /** serve, in this process, on a new database (or the one in `dir`). */
 export async function startServe(extra: Partial<Parameters<typeof startServer>[0]> = {}, dir?: string): Promise<RunningServer> {
-  const where = dir ?? (await mkdtemp(join(tmpdir(), 'attack-serve-')));
+  const where = dir ?? (await tempDir('attack-serve-'));
   const server = await startServer({ port: 0, dbPath: join(where, 'c.db'), manifests: [await loadManifest(DEFAULT_MANIFEST)], apiKeys: KEY, log: () => {}, ...extra });
   closers.push(() => server.close());
   return server;
