@@ -8,7 +8,7 @@ import type { Pool, PoolClient } from 'pg';
 import { ConfigurationError, ConnectorError, ParameterError, isConnectorError } from '../errors.js';
 import { pgDriver } from '../database/drivers.js';
 import { Params, compileFilter, indexExpressions, orderBy } from './filter-sql.js';
-import { redactUrl } from '../database/url.js';
+import { redactUrl, safeDecode, scrubSecrets, urlSecrets } from '../database/url.js';
 import { answerPage, checkEntityName, decodeCursor, pageLimit, type Clock } from './query.js';
 import type { ContextStore, EntityStatus, StoredRecord, StoreAnswer, StoreQuery, SyncState } from './types.js';
 
@@ -105,20 +105,14 @@ interface Target {
 }
 
 function target(url: string, options: PostgresStoreOptions): Target {
-  const secrets: string[] = [];
-  let parsed: URL | undefined;
+  const secrets = urlSecrets(url);
+  const show = (text: string) => scrub(text, secrets);
+  let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    // Not a URL: whatever sits between :// and the last @ may be a password.
-    const userinfo = /^[a-z][a-z0-9+.-]*:\/\/(.*)@/i.exec(url)?.[1];
-    if (userinfo?.includes(':')) secrets.push(userinfo.slice(userinfo.indexOf(':') + 1));
-    throw new ConfigurationError(`the store location ${scrub(redactUrl(url), secrets)} is not a PostgreSQL URL; write it as postgres://user:password@host:5432/database.`);
+    throw new ConfigurationError(`the store location ${show(redactUrl(url))} is not a PostgreSQL URL; write it as postgres://user:password@host:5432/database.`);
   }
-  if (parsed.password) secrets.push(parsed.password, safeDecode(parsed.password));
-  for (const [key, value] of parsed.searchParams) if (/pass/i.test(key) && value) secrets.push(value, safeDecode(value));
-  const show = (text: string) => scrub(text, secrets);
-
   let max = options.maxConnections ?? DEFAULT_POOL;
   const given = parsed.searchParams.get('pool_max');
   if (given !== null && options.maxConnections === undefined) max = Number(given);
@@ -136,19 +130,9 @@ function target(url: string, options: PostgresStoreOptions): Target {
   };
 }
 
-/** `text` with every secret replaced, longest first, so that a secret holding another goes whole. */
+/** `text` with every secret replaced. */
 function scrub(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of [...new Set(secrets)].filter((s) => s.length > 0).sort((a, b) => b.length - a.length)) out = out.split(secret).join('[redacted]');
-  return out;
-}
-
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
+  return scrubSecrets(text, secrets, '[redacted]');
 }
 
 /** A sync state as read back: PostgreSQL's bigint comes as a string, a number in JSON as a number. */

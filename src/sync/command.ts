@@ -36,8 +36,9 @@ export const syncCommand: HostCommand = {
     '  --store    where the copy lives (or CONNECTOR_STORE); SQLite needs better-sqlite3, PostgreSQL needs pg\n' +
     '  --full     a full pass even where a change feed exists (finds records deleted upstream)\n' +
     '  --status   print each entity\'s checkpoint, record count and freshness, and sync nothing\n\n' +
-    'Each page and its checkpoint are written in one transaction: Ctrl-C (or SIGTERM) stops at the next\n' +
-    'page boundary, and a sync killed at any moment goes on from its last page the next time.\n' +
+    'Pages and the checkpoint after them are written in one transaction, a few pages at a time: Ctrl-C\n' +
+    '(or SIGTERM) stops at the next page boundary, and a sync killed at any moment goes on from its last\n' +
+    'written page the next time.\n' +
     'On a terminal, stderr shows progress; otherwise stdout gets one JSON line per page and per entity.',
   options: { store: { type: 'string' }, full: { type: 'boolean' }, status: { type: 'boolean' } },
   async run({ values, positionals, io, config }) {
