@@ -4,7 +4,8 @@
  * - a first sync into SQLite against the engine's own paging rate, each against a sandbox
  *   process of its own that builds every page it serves (as an API does), with the engine
  *   warmed first; and the same two once more against the sandbox replaying pages it has
- *   already served, where the engine is all the work there is;
+ *   already served, where the engine is all the work there is; and both with 20,000 contacts
+ *   against a sandbox that answers each request after 20 ms, as an API across a network does;
  * - the requests of a change pass after 1% of contacts changed, against a full pass's;
  * - `store.search` on an indexed field: p50 over 200 lookups.
  *
@@ -30,6 +31,11 @@ export interface SyncBenchReport {
   syncOverPaging: number;
   /** The same against pages replayed from memory: the engine's CPU alone, so every microsecond the store takes shows. */
   replayed: { pagingRecordsPerS: number; syncRecordsPerS: number; syncOverPaging: number };
+  /**
+   * The same against a sandbox that answers each request after `delayMs`, as an API across a
+   * network does (Intercom's pages take far longer): the store's work then fits in the wait.
+   */
+  atLatency: { delayMs: number; contacts: number; pagingRecordsPerS: number; syncRecordsPerS: number; syncOverPaging: number };
   fullPassRequests: number;
   /** The change passes run over this many contacts (a share is a ratio), against this full pass. */
   countedContacts: number;
@@ -43,6 +49,9 @@ export interface SyncBenchReport {
 }
 
 const CONTACTS = 100_000;
+/** The answer time of the sandbox in the latency figure, and how many contacts it serves there. */
+const LATENCY_MS = 20;
+const LATENCY_CONTACTS = 20_000;
 const DAY = 86_400_000;
 
 export async function measureSync(contacts = CONTACTS): Promise<SyncBenchReport> {
@@ -51,7 +60,8 @@ export async function measureSync(contacts = CONTACTS): Promise<SyncBenchReport>
   const count = () => requests++;
   subscribe(channels.request.name, count);
   try {
-    const sandbox = () => startChild('bin/intercom-connector.js', ['sandbox', '--port', '0', '--records', String(contacts)]);
+    const sandbox = (records = contacts, faults: unknown[] = []) =>
+      startChild('bin/intercom-connector.js', ['sandbox', '--port', '0', '--records', String(records), ...(faults.length ? ['--faults', JSON.stringify(faults)] : [])]);
     const page = async (url: string) => {
       const rt = await createRuntime({ baseUrl: url, credentials: { access_token: 'sandbox-token' } });
       try {
@@ -128,6 +138,26 @@ export async function measureSync(contacts = CONTACTS): Promise<SyncBenchReport>
     } finally {
       await b.stop();
     }
+    // Paging and sync each against a fresh sandbox that waits before every answer.
+    const atLatency = await (async (): Promise<SyncBenchReport['atLatency']> => {
+      const n = Math.min(contacts, LATENCY_CONTACTS);
+      const slow = [{ kind: 'slow', every: 1, delayMs: LATENCY_MS }];
+      const c = await sandbox(n, slow);
+      let paging: number;
+      try {
+        paging = await page(c.url);
+      } finally {
+        await c.stop();
+      }
+      const d = await sandbox(n, slow);
+      try {
+        const s = await sync(d.url, 'latency.db');
+        await s.store.close();
+        return { delayMs: LATENCY_MS, contacts: n, pagingRecordsPerS: Math.round(paging), syncRecordsPerS: Math.round(s.rate), syncOverPaging: s.rate / paging };
+      } finally {
+        await d.stop();
+      }
+    })();
 
     // Request counts (no timing) in process, with the sandbox's clock moved between syncs; the
     // share is a ratio, so a fifth of the contacts tells the same in a fifth of the time.
@@ -170,7 +200,7 @@ export async function measureSync(contacts = CONTACTS): Promise<SyncBenchReport>
       const firstChangePass = await passAfter(await change(onePercent, 'first'), 'first');
       now += 3 * DAY;
       const steady = await passAfter(await change(onePercent, 'second'), 'second');
-      return { contacts, ...rates, countedContacts: counted, countedFullPassRequests: countedFull, firstChangePass, changePass: { ...steady, share: steady.requests / countedFull } };
+      return { contacts, ...rates, atLatency, countedContacts: counted, countedFullPassRequests: countedFull, firstChangePass, changePass: { ...steady, share: steady.requests / countedFull } };
     } finally {
       await store.close();
       await rt.close();
