@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { createRuntime } from '../src/index.js';
-import { startChild } from './bench/spawn.js';
+import { startChild, startSandboxChild } from './bench/spawn.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '10' } } });
 const SECONDS = Number(values.seconds);
@@ -19,7 +19,7 @@ const CONNECTIONS = Number(values.connections);
 const API_KEY = 'bench-key';
 const CONTACT_ID_INDEX = 7;
 
-const sandbox = await startChild('bin/intercom-connector.js', ['sandbox', '--port', '0', '--records', '1000']);
+const sandbox = await startSandboxChild(1000);
 const dir = await mkdtemp(join(tmpdir(), 'bench-server-'));
 process.env.CONNECTOR_API_KEYS = API_KEY;
 const server = await startChild('bin/intercom-connector.js', ['serve', '--port', '0', '--db', join(dir, 'c.db'), '--base-url', sandbox.url], 'stderr');

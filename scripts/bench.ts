@@ -14,7 +14,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { engine, intercomClient, rawUndici, type BenchClient } from './bench/clients.js';
 import { measureOverhead, median } from './bench/overhead.js';
-import { runChild, startChild } from './bench/spawn.js';
+import { runChild, startChild, startSandboxChild } from './bench/spawn.js';
 import { measurePackage, type PackageReport } from './bench/package.js';
 import { measureAgents } from './bench/agents.js';
 import { measureSync } from './bench/sync.js';
@@ -49,7 +49,7 @@ async function timeRun(client: BenchClient): Promise<number> {
 }
 
 log(`Starting the sandbox with ${RECORDS} contacts in a child process...`);
-const sandbox = await startChild('bin/intercom-connector.js', ['sandbox', '--port', '0', '--records', String(RECORDS)]);
+const sandbox = await startSandboxChild(RECORDS);
 const results: Record<string, number[]> = {};
 try {
   const clients = [rawUndici(sandbox.url, TOKEN), await engine(sandbox.url, TOKEN), await engine(sandbox.url, TOKEN, 'warn'), intercomClient(sandbox.url, TOKEN)];
@@ -72,7 +72,7 @@ try {
 
 log('The package: npm pack, npm install into an empty project, then its command line and cold start...');
 const tiny = await startChild('scripts/bench/tiny-server.ts', []);
-const small = await startChild('bin/intercom-connector.js', ['sandbox', '--port', '0']);
+const small = await startSandboxChild();
 let pkg: PackageReport;
 let overhead: Awaited<ReturnType<typeof measureOverhead>>;
 try {
@@ -87,7 +87,7 @@ try {
 log(`Peak RSS: paginating ${RECORDS} and ${BIG} contacts in fresh processes...`);
 const memory: Record<number, number> = {};
 for (const n of [RECORDS, BIG]) {
-  const sb = await startChild('bin/intercom-connector.js', ['sandbox', '--port', '0', '--records', String(n)]);
+  const sb = await startSandboxChild(n);
   try {
     memory[n] = (await runChild<{ peakRssMb: number }>('scripts/bench/memory.ts', [sb.url, TOKEN, String(n)])).peakRssMb;
   } finally {

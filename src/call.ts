@@ -6,6 +6,7 @@ import type { FetchedPage, Lookahead } from './pagination/driver.js';
 import type { ConnectorPlan, OperationPlan } from './plan/compile.js';
 import type { Redactor } from './redact.js';
 import { buildRequest, type BuiltRequest } from './request/build.js';
+import { shortJson } from './request/params.js';
 import type { RecordInspector } from './response/decode.js';
 import type { RecordChecks } from './response/drift.js';
 import { exchange, type ExchangeContext } from './transport/exchange.js';
@@ -105,10 +106,6 @@ export function previewOperation(c: Connection, op: OperationPlan, rawParams: un
   };
 }
 
-/**
- * One call of an operation, as the data flows: params → request (with the page token) →
- * auth → transport (retries, pacing) → typed error or decoded records → the next cursor.
- */
 /** The request of a call from its params: checked, with the page token and fixed values, before auth. */
 function prepare(c: Connection, op: OperationPlan, rawParams: unknown) {
   const params = op.validate(rawParams);
@@ -117,6 +114,10 @@ function prepare(c: Connection, op: OperationPlan, rawParams: unknown) {
   return { params, page, built, headers: built.headers ? { ...c.headers, ...built.headers } : c.headers };
 }
 
+/**
+ * One call of an operation, as the data flows: params → request (with the page token) →
+ * auth → transport (retries, pacing) → typed error or decoded records → the next cursor.
+ */
 export async function callOperation(c: Connection, op: OperationPlan, rawParams: unknown, o: CallSettings): Promise<Fetched> {
   const { params, page, built, headers: prepared } = prepare(c, op, rawParams);
   let headers = prepared;
@@ -135,9 +136,7 @@ export async function callOperation(c: Connection, op: OperationPlan, rawParams:
   const kind = res.status >= 300 || c.plan.rulesOn2xx ? (res.class ?? c.plan.classify(res.status, res.headers, res.body)) : undefined;
   if (kind !== undefined || res.status >= 300) {
     // What was not found, as the caller named it: short enough for a message whatever they sent.
-    // A long value is not quoted, not even in part: it may be a secret pasted in the wrong place.
-    const shown = (v: unknown) => { const t = JSON.stringify(v) ?? String(v); return t.length > 42 ? `(a value of ${t.length} characters)` : t; };
-    const target = op.pathParams.length ? op.pathParams.map((p) => `${p} ${shown(params[p])}`).join(', ') : undefined;
+    const target = op.pathParams.length ? op.pathParams.map((p) => `${p} ${shortJson(params[p])}`).join(', ') : undefined;
     const err = c.plan.httpError(res.status, res.body, res.headers, { operation: op.name, method: op.method, url: built.path, credential: c.auth.words, target, advice: page?.advice }, c.redact, kind);
     err.attempts = res.attempts;
     throw err;

@@ -42,6 +42,17 @@ export async function startChild(script: string, args: string[], urlFrom: 'stdou
   };
 }
 
+/** The sandbox in a process of its own, with `records` contacts (its default count without) and fault rules if any. */
+export function startSandboxChild(records?: number, faults: unknown[] = []): Promise<Child> {
+  return startChild('bin/intercom-connector.js', [
+    'sandbox',
+    '--port',
+    '0',
+    ...(records === undefined ? [] : ['--records', String(records)]),
+    ...(faults.length ? ['--faults', JSON.stringify(faults)] : []),
+  ]);
+}
+
 /**
  * Runs a script to completion in a fresh Node process (TypeScript through tsx, `.mjs` as
  * plain Node) and parses the JSON it prints last.

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { createRuntime } from '../../generated/index.js';
 import { openContextStore } from '../../src/store/open.js';
 import { syncAll } from '../../src/sync/sync.js';
-import { startChild } from './spawn.js';
+import { startSandboxChild } from './spawn.js';
 
 /** Nanoseconds run and waited, by thread id. */
 type Times = Map<string, { run: number; wait: number }>;
@@ -54,13 +54,12 @@ function shares(before: Times, after: Times, group: (tid: string, isNew: boolean
   return out;
 }
 
-export async function measureThreads(contacts: number) {
+async function measureThreads(contacts: number) {
   if (!existsSync(`/proc/${process.pid}/task/${process.pid}/schedstat`)) throw new Error('this measurement reads /proc/<pid>/task/*/schedstat, which this system does not have.');
   const dir = await mkdtemp(join(tmpdir(), 'bench-threads-'));
-  const sandbox = (records: number) => startChild('bin/intercom-connector.js', ['sandbox', '--port', '0', '--records', String(records)]);
   const own = String(process.pid);
   const run = async (what: 'paging' | 'sync', records: number) => {
-    const child = await sandbox(records);
+    const child = await startSandboxChild(records);
     const rt = await createRuntime({ baseUrl: child.url, credentials: { access_token: 'sandbox-token' } });
     const store = what === 'sync' ? await openContextStore(`sqlite:${join(dir, `${what}-${records}.db`)}`) : undefined;
     try {

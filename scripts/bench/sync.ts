@@ -21,7 +21,7 @@ import { createRuntime } from '../../generated/index.js';
 import { channels } from '../../src/index.js';
 import { openContextStore } from '../../src/store/open.js';
 import { syncAll } from '../../src/sync/sync.js';
-import { startChild } from './spawn.js';
+import { startSandboxChild } from './spawn.js';
 
 export interface SyncBenchReport {
   contacts: number;
@@ -60,8 +60,7 @@ export async function measureSync(contacts = CONTACTS): Promise<SyncBenchReport>
   const count = () => requests++;
   subscribe(channels.request.name, count);
   try {
-    const sandbox = (records = contacts, faults: unknown[] = []) =>
-      startChild('bin/intercom-connector.js', ['sandbox', '--port', '0', '--records', String(records), ...(faults.length ? ['--faults', JSON.stringify(faults)] : [])]);
+    const sandbox = (records = contacts, faults: unknown[] = []) => startSandboxChild(records, faults);
     const page = async (url: string) => {
       const rt = await createRuntime({ baseUrl: url, credentials: { access_token: 'sandbox-token' } });
       try {
@@ -91,7 +90,7 @@ export async function measureSync(contacts = CONTACTS): Promise<SyncBenchReport>
     let rates: Pick<SyncBenchReport, 'pagingRecordsPerS' | 'syncRecordsPerS' | 'syncOverPaging' | 'replayed' | 'fullPassRequests' | 'searchP50Ms' | 'searchP99Ms'>;
     // The engine warmed first (its code compiled, paging and sync alike) on a smaller sandbox of
     // its own, so that neither measurement pays for that.
-    const warm = await startChild('bin/intercom-connector.js', ['sandbox', '--port', '0', '--records', String(Math.min(contacts, 20_000))]);
+    const warm = await sandbox(Math.min(contacts, 20_000));
     try {
       await page(warm.url);
       await (await sync(warm.url, 'warm.db')).store.close();

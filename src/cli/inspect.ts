@@ -140,7 +140,7 @@ interface ShapeField {
 /**
  * The objects a parameter's `schema` is made of (a filter, a group of filters), each with its
  * fields: what a caller may write, with every allowed value. Follows references through
- * anyOf/oneOf/allOf/if/then/else and array items; rules (errorMessage) are the runtime's to say.
+ * anyOf/oneOf/allOf/then/else and array items; rules (errorMessage) are the runtime's to say.
  */
 function shapesOf(schema: JsonSchema, schemas: Record<string, JsonSchema>): { name: string; fields: ShapeField[] }[] {
   const out: { name: string; fields: ShapeField[] }[] = [];
@@ -162,7 +162,7 @@ function shapesOf(schema: JsonSchema, schemas: Record<string, JsonSchema>): { na
       return;
     }
     for (const k of ['anyOf', 'oneOf', 'allOf'] as const) if (Array.isArray(s[k])) for (const sub of s[k] as unknown[]) visit(sub, undefined);
-    for (const k of ['if', 'then', 'else', 'items'] as const) if (k !== 'if') visit(s[k], undefined);
+    for (const k of ['then', 'else', 'items'] as const) visit(s[k], undefined);
   };
   visit(schema, 'value');
   while (queue.length) {
@@ -173,8 +173,7 @@ function shapesOf(schema: JsonSchema, schemas: Record<string, JsonSchema>): { na
     }
     const fields = Object.entries(s.properties as Record<string, JsonSchema>).map(([field, f]) => {
       const values = allowedValues(f, schemas);
-      for (const sub of [f, ...(Array.isArray(f.anyOf) ? f.anyOf : [])]) visit(sub, undefined);
-      visit(f.items, undefined);
+      visit(f, undefined);
       return { name: field, type: values ?? shapeType(f, schemas), description: describeField(f, schemas) };
     });
     out.push({ name, fields });

@@ -22,6 +22,11 @@ export function number(values: Values, flag: string): number | undefined {
   return Number(raw);
 }
 
+/** Where the context store is: --store, else CONNECTOR_STORE (an empty variable counts as unset). */
+export function storeOption(values: Values, env: NodeJS.ProcessEnv): string | undefined {
+  return typeof values.store === 'string' ? values.store : env.CONNECTOR_STORE || undefined;
+}
+
 /** How a person gives a credential to this host: its environment variable, and --token for the primary one. */
 function ways(manifest: Manifest, name: string): string {
   const spec = manifest.auth.credentials[name];

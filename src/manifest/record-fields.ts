@@ -31,12 +31,6 @@ export function declaredProperties(schema: JsonSchema | undefined, schemas: Reco
   return out;
 }
 
-/** The schema of a field's value as a record schema declares it, or undefined. */
-export function fieldSchema(schema: JsonSchema | undefined, field: string, schemas: Record<string, JsonSchema>): JsonSchema | undefined {
-  const props = declaredProperties(schema, schemas);
-  return props && Object.hasOwn(props, field) ? props[field] : undefined;
-}
-
 /** The schema of an array's items, when a (resolved) schema is an array; else the schema itself. */
 function throughArrays(schema: JsonSchema, schemas: Record<string, JsonSchema>): JsonSchema {
   const s = resolveSchema(schema, schemas);

@@ -11,6 +11,8 @@ import { fieldTree, type FieldTree } from '../response/project.js';
 
 /** Room for `{"records":[],"next_page":"<cursor>","total_count":n}` and a note. */
 export const ENVELOPE_ROOM = 600;
+/** Room kept beside a page's records for the note an answer may carry. */
+const NOTE_ROOM = 700;
 /** Records of one page differ in size: the measured average is padded by this much. */
 const MARGIN = 1.15;
 /** Largest page chosen when the manifest declares no maximum: an API rarely accepts more. */
@@ -48,6 +50,21 @@ export class RecordSizes {
     const seen = this.#sizes.get(key);
     return seen && seen.records > 0 ? seen.bytes / seen.records : undefined;
   }
+}
+
+/**
+ * How many leading records, as they are, fit in `budget` UTF-8 bytes beside `envelope` (the
+ * answer without them) and a note.
+ */
+export function recordsThatFit(records: readonly unknown[], envelope: unknown, budget: number): number {
+  let used = Buffer.byteLength(JSON.stringify(envelope)) + NOTE_ROOM;
+  let n = 0;
+  for (const r of records) {
+    used += Buffer.byteLength(JSON.stringify(r) ?? 'null') + 1;
+    if (used > budget) break;
+    n++;
+  }
+  return n;
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import type { Writable } from 'node:stream';
 import { UsageError, type HostCommand } from '../host/command.js';
-import { loadChosenManifest, number, runtimeOptions } from '../host/options.js';
+import { loadChosenManifest, number, runtimeOptions, storeOption } from '../host/options.js';
 import { ConfigurationError } from '../errors.js';
 import type { RuntimeOptions } from '../runtime.js';
 import { createMcpServer, DEFAULT_MAX_OUTPUT_BYTES, MIN_MAX_OUTPUT_BYTES } from './server.js';
@@ -38,7 +38,7 @@ export const mcpCommand: HostCommand = {
       log(`${err.message} Tools are listed, but every call will fail until it is fixed.`);
     }
 
-    const store = typeof values.store === 'string' ? values.store : io.env.CONNECTOR_STORE;
+    const store = storeOption(values, io.env);
     const server = createMcpServer({ manifest, runtimeOptions: options, setupError, maxOutputBytes, allowWrites: values['allow-writes'] === true, log, ...(store ? { store } : {}) });
     // A tool result carries its text twice (content and structuredContent); tools/list of a large manifest is larger still.
     const transport = new GuardedStdioTransport(process.stdin, io.stdout as Writable, { maxAnswerBytes: Math.max(4 * 1024 * 1024, 2 * maxOutputBytes + 64 * 1024) });

@@ -1,3 +1,4 @@
+import { retarget } from '../manifest/render-type.js';
 import { resolveSchema } from '../manifest/resolve-schema.js';
 import type { JsonSchema } from '../manifest/types.js';
 
@@ -24,19 +25,16 @@ export function inlineRefs(node: unknown, schemas: Record<string, JsonSchema>, d
  * `defs` at the root of their input schema, so it stays one self-contained document.
  */
 export function refsToDefs(node: unknown, schemas: Record<string, JsonSchema>, defs: Record<string, unknown>): unknown {
-  if (Array.isArray(node)) return node.map((n) => refsToDefs(n, schemas, defs));
-  if (node === null || typeof node !== 'object') return node;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(node)) {
-    if (k.startsWith('x-')) continue;
-    if (k === '$ref' && typeof v === 'string' && v.startsWith('#/schemas/')) {
-      const name = v.slice('#/schemas/'.length);
-      if (Object.hasOwn(schemas, name) && !Object.hasOwn(defs, name)) {
-        defs[name] = {};
-        defs[name] = refsToDefs(schemas[name], schemas, defs);
-      }
-      out[k] = `#/$defs/${name}`;
-    } else out[k] = refsToDefs(v, schemas, defs);
-  }
-  return out;
+  const to = (name: string) => {
+    if (Object.hasOwn(schemas, name) && !Object.hasOwn(defs, name)) {
+      // Claimed before it is written out: a schema that reaches itself points at its own entry.
+      defs[name] = {};
+      defs[name] = retarget(schemas[name], to, manifestOnly);
+    }
+    return `#/$defs/${name}`;
+  };
+  return retarget(node, to, manifestOnly);
 }
+
+/** Keywords only the manifest reads (x-from, x-coerce). */
+const manifestOnly = (key: string) => key.startsWith('x-');

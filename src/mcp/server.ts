@@ -22,7 +22,7 @@ import { createRedactor, type Redactor } from '../redact.js';
 import { resolveCredentials } from '../auth/env.js';
 import { didYouMean } from '../suggest.js';
 import { WHOLE_RECORD } from '../response/project.js';
-import { estimateRecordBytes, pageSizeFor, RecordSizes } from './budget.js';
+import { estimateRecordBytes, pageSizeFor, recordsThatFit, RecordSizes } from './budget.js';
 import { buildTools, describeParams, type OperationTool, type ToolOptions } from './tools.js';
 import { buildStoreTools, storeToolCaller } from './store-tools.js';
 import { storeReader } from '../store/open.js';
@@ -102,7 +102,7 @@ export function createMcpServer(options: McpServerOptions): McpSession {
   const caller = new ToolCaller(options);
   const storeTools = options.store ? buildStoreTools(options.manifest) : [];
   const reader = options.store ? storeReader(options.store) : undefined;
-  const stored = storeToolCaller(storeTools, () => reader!.get(), caller.budget, caller.redact);
+  const stored = storeToolCaller(storeTools, () => reader!.get(), caller);
   const base = instructions(options.manifest, caller);
   return new McpSession({
     info: { name: options.manifest.connector.name, version: options.manifest.connector.version },
@@ -157,7 +157,7 @@ export class ToolCaller {
     this.#options = options;
     const all = buildTools(options.manifest, options.tools);
     this.tools = options.allowWrites ? all : all.filter((t) => t.access === 'read');
-    this.hiddenWrites = all.filter((t) => !this.tools.includes(t));
+    this.hiddenWrites = options.allowWrites ? [] : all.filter((t) => t.access === 'write');
     this.#byName = new Map(this.tools.map((t) => [t.definition.name, t]));
     this.#hidden = new Map(this.hiddenWrites.map((t) => [t.definition.name, t]));
     this.#budget = Math.max(MIN_MAX_OUTPUT_BYTES, options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES);
@@ -174,14 +174,19 @@ export class ToolCaller {
     this.#redact = createRedactor(credentials.filter(([n]) => manifest.auth.credentials[n]?.secret !== false).map(([, v]) => v));
   }
 
-  /** The one redactor of this server's answers: every credential, in the forms it travels in. */
-  get redact(): Redactor {
-    return this.#redact;
-  }
-
   /** Largest text of one result, in UTF-8 bytes. */
   get budget(): number {
     return this.#budget;
+  }
+
+  /** Another family of tools' answer (the store tools'), redacted as every answer is; `text` is its JSON. */
+  answer(out: Record<string, unknown>, text: string): CallToolResult {
+    return this.#ok(out as Output, text);
+  }
+
+  /** Another family of tools' error, redacted and kept to the budget as every error is. */
+  refusal(message: string): CallToolResult {
+    return this.#error(message);
   }
 
   async call(name: string, args: Record<string, unknown> | undefined, signal?: AbortSignal): Promise<CallToolResult> {
@@ -386,14 +391,7 @@ export class ToolCaller {
 
   /** How many leading records fit in the budget, leaving room for the envelope and a note. */
   #fitting(records: unknown[], meta: Meta): number {
-    let used = bytes(JSON.stringify(listOutput([], meta))) + NOTE_ROOM;
-    let n = 0;
-    for (const r of records) {
-      used += bytes(JSON.stringify(r)) + 1;
-      if (used > this.#budget) break;
-      n++;
-    }
-    return n;
+    return recordsThatFit(records, listOutput([], meta), this.#budget);
   }
 
   /** `out` plus the beginning of `value`'s JSON as a string field, the longest prefix that fits. */
@@ -470,9 +468,6 @@ export class ToolCaller {
 }
 
 type Meta = { next_page: string | null; total_count?: number } | undefined;
-
-/** Room kept for a note when estimating how many records fit. */
-const NOTE_ROOM = 700;
 
 function listOutput(records: unknown[], meta: Meta): ListOutput {
   const out: ListOutput = { records, next_page: meta?.next_page ?? null };

@@ -5,11 +5,11 @@
  */
 import { isConnectorError } from '../errors.js';
 import type { Manifest } from '../manifest/types.js';
-import type { Redactor } from '../redact.js';
 import { compileProjection, WHOLE_RECORD } from '../response/project.js';
 import type { ContextStore, StoreFilter, StoreQuery } from '../store/types.js';
 import { syncedEntities, syncedRecord } from '../sync/sync.js';
-import type { CallToolResult } from './server.js';
+import { recordsThatFit } from './budget.js';
+import type { CallToolResult, ToolCaller } from './server.js';
 import type { ToolDefinition } from './tools.js';
 
 const FILTER_HELP =
@@ -70,12 +70,9 @@ export function buildStoreTools(manifest: Manifest): StoreTool[] {
  * Answers store tool calls within the output budget: a page that does not fit keeps the
  * records that do, and its next_cursor goes on right after them (nothing skipped).
  */
-export function storeToolCaller(tools: StoreTool[], store: () => Promise<ContextStore>, budget: number, redact: Redactor) {
+export function storeToolCaller(tools: StoreTool[], store: () => Promise<ContextStore>, caller: Pick<ToolCaller, 'budget' | 'answer' | 'refusal'>) {
   const byName = new Map(tools.map((t) => [t.definition.name, t]));
-  const text = (out: unknown): CallToolResult => {
-    const body = redact(JSON.stringify(out));
-    return { content: [{ type: 'text', text: body }], structuredContent: JSON.parse(body) as Record<string, unknown> };
-  };
+  const budget = caller.budget;
   return {
     has: (name: string) => byName.has(name),
     async call(name: string, args: Record<string, unknown>): Promise<CallToolResult> {
@@ -83,30 +80,26 @@ export function storeToolCaller(tools: StoreTool[], store: () => Promise<Context
       try {
         const fields = args.fields ?? tool.defaultFields;
         const project = tool.project(fields);
-        const limit = args.limit === undefined ? 20 : (args.limit as number);
-        const query: StoreQuery = { limit, where: args.where as StoreFilter | undefined, sort: args.sort as StoreQuery['sort'], cursor: args.cursor as string | undefined };
+        const query: StoreQuery = { where: args.where as StoreFilter | undefined, sort: args.sort as StoreQuery['sort'], cursor: args.cursor as string | undefined };
         const s = await store();
-        const answer = await s.search(tool.entity, query);
-        const data = project ? answer.data.map(project) : answer.data;
-        let out: Record<string, unknown> = { ...answer, data };
-        for (let keep = data.length; Buffer.byteLength(JSON.stringify(out)) > budget && keep > 1; ) {
-          // Fewer records, and the cursor of a search that starts right after the last one kept.
-          keep = Math.max(1, Math.floor(keep / 2));
-          const rest = await s.search(tool.entity, { ...query, limit: keep });
-          out = {
-            ...rest,
-            data: project ? rest.data.map(project) : rest.data,
-            note: `Only ${keep} records fit this server's output budget of ${budget} bytes; next_cursor continues right after them. Ask for fewer fields to get more per answer.`,
-          };
-        }
-        if (Buffer.byteLength(JSON.stringify(out)) > budget) {
-          // One record larger than the budget: it comes whole (the store cannot send half a record), and the note says so.
-          out.note = `This record alone is larger than this server's output budget of ${budget} bytes, so the answer is over it; next_cursor continues right after it. Ask for fewer fields.`;
-        }
-        return text(out);
+        const search = async (limit: number, note?: string) => {
+          const answer = await s.search(tool.entity, { ...query, limit });
+          const out: Record<string, unknown> = { ...answer, data: project ? answer.data.map(project) : answer.data, ...(note ? { note } : {}) };
+          return { out, text: JSON.stringify(out) };
+        };
+        const first = await search(args.limit === undefined ? 20 : (args.limit as number));
+        if (Buffer.byteLength(first.text) <= budget) return caller.answer(first.out, first.text);
+        // The records that fit, searched again for the cursor that starts right after the last one kept.
+        const keep = recordsThatFit(first.out.data as unknown[], { ...first.out, data: [] }, budget);
+        const cut =
+          keep > 0
+            ? await search(keep, `Only ${keep} records fit this server's output budget of ${budget} bytes; next_cursor continues right after them. Ask for fewer fields to get more per answer.`)
+            : // One record larger than the budget: it comes whole (the store cannot send half a record), and the note says so.
+              await search(1, `This record alone is larger than this server's output budget of ${budget} bytes, so the answer is over it; next_cursor continues right after it. Ask for fewer fields.`);
+        return caller.answer(cut.out, cut.text);
       } catch (err) {
         const message = isConnectorError(err) || err instanceof Error ? err.message : String(err);
-        return { content: [{ type: 'text', text: redact(`Error [${isConnectorError(err) ? err.code : 'STORE_ERROR'}]: ${message}`) }], isError: true };
+        return caller.refusal(`Error [${isConnectorError(err) ? err.code : 'STORE_ERROR'}]: ${message}`);
       }
     },
   };

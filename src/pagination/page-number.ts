@@ -24,11 +24,6 @@ export function decodePageCursor(cursor: string): PagePosition | undefined {
 }
 
 /**
- * The API pages by number; callers get an opaque cursor like every other list. The cursor
- * carries the page number and the page size it was issued for. The last page is the one
- * `total_pages` names, else the first empty (or short, or `has_more: false`) page.
- */
-/**
  * A scroll position: the API's token (null: open a new scroll) and the number of the next
  * batch. The API may hand out the same token for every batch of one scroll; the number keeps
  * each cursor distinct, so a repeated cursor still means a stuck API.
@@ -39,13 +34,19 @@ function decodeScrollCursor(cursor: string): { token: string | null; batch: numb
   return { token: value[0], batch: value[1] as number };
 }
 
+/**
+ * The API pages by number; callers get an opaque cursor like every other list. The cursor
+ * carries the page number and the page size it was issued for. The last page is the one
+ * `total_pages` names, else the first empty (or short, or `has_more: false`) page.
+ */
 export function pageNumberStrategy(spec: PageNumberPagination): PaginationStrategy {
   const scroll = spec.scroll;
   const scrollNext = scroll ? compileGetter(scroll.next) : undefined;
   const scrollAdvice = scroll
     ? `The list is longer than page numbers reach (${scroll.after} records), so it is read with the scroll endpoint ${scroll.path}${scroll.hint ? `: ${scroll.hint}` : ', which refused to go on: read the list again from the start'}.`
     : undefined;
-  const totalOf = spec.total ? numberAt(spec.total) : undefined;
+  const basics = pagedBasics(spec);
+  const totalOf = basics.total;
   const currentPage = spec.current_page ? compileGetter(spec.current_page) : undefined;
   const totalPages = spec.total_pages ? numberAt(spec.total_pages) : undefined;
   const first = spec.first_page ?? 1;
@@ -54,7 +55,7 @@ export function pageNumberStrategy(spec: PageNumberPagination): PaginationStrate
   const stops = compileStops(spec);
 
   return {
-    ...pagedBasics(spec),
+    ...basics,
     request(params) {
       const cursor = cursorOf(params, spec);
       // A page number in the path has no default to fall back on: the first page names itself.

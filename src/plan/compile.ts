@@ -1,5 +1,4 @@
 import type { Dispatcher } from 'undici';
-import { accessOf, type Access } from '../manifest/access.js';
 import { paginationOf } from '../manifest/paging.js';
 import type { ActionSpec, JsonSchema, Manifest } from '../manifest/types.js';
 import { strategyFor } from '../pagination/index.js';
@@ -22,8 +21,6 @@ export interface OperationPlan {
   /** `entity.action`, for messages. */
   name: string;
   method: Dispatcher.HttpMethod;
-  /** Reads or writes upstream (see manifest/access.ts): what hosts gate writes on. */
-  access: Access;
   request: RequestTemplate;
   validate: ParamValidator;
   /** Names of path parameters, to say what a 404 did not find. */
@@ -86,7 +83,6 @@ export function compileConnector(manifest: Manifest): ConnectorPlan {
         action,
         name,
         method: a.method,
-        access: accessOf(a),
         request: compileRequest(name, a),
         validate: lazyValidator(name, a, manifest.schemas),
         pathParams: Object.entries(a.params).filter(([, p]) => p.in === 'path').map(([n]) => n),

@@ -1,5 +1,6 @@
 import { ParameterError } from '../errors.js';
 import { resolveSchema } from '../manifest/resolve-schema.js';
+import { refName } from '../manifest/render-type.js';
 import type { JsonSchema, ParamSpec } from '../manifest/types.js';
 import { compilePattern } from '../regex.js';
 import { didYouMean } from '../suggest.js';
@@ -10,14 +11,14 @@ export type ParamValidator = (params: unknown) => Record<string, unknown>;
 /** Returns what was expected when a value fails (with where, for nested values), else undefined. */
 type Check = (value: unknown) => string | undefined;
 
+/** The longest string a parameter takes when its manifest sets no maxLength. */
+export const DEFAULT_MAX_STRING = 16_384;
+
 /**
  * Compiles the validator of one operation's params, once per operation. Plain closures do
  * what a JSON Schema validator would (types, limits, enums, nested objects and arrays of
  * bodies), without loading and compiling one at start-up (see the README's benchmark).
  */
-/** The longest string a parameter takes when its manifest sets no maxLength. */
-export const DEFAULT_MAX_STRING = 16_384;
-
 export function compileParamValidator(operation: string, params: Record<string, ParamSpec>, schemas: Record<string, JsonSchema> = {}, rules: JsonSchema[] = []): ParamValidator {
   const names = Object.keys(params);
   // A string parameter is bounded even when its manifest says nothing: no caller sends megabytes in a query.
@@ -203,9 +204,8 @@ function compileCheck(raw: JsonSchema, schemas: Record<string, JsonSchema>, path
 
 /** The shared schema a node only points at (`{ $ref }`, maybe with a description), if any. */
 function plainRef(raw: JsonSchema, schemas: Record<string, JsonSchema>): string | undefined {
-  if (typeof raw.$ref !== 'string' || !raw.$ref.startsWith('#/schemas/')) return undefined;
-  const name = raw.$ref.slice('#/schemas/'.length);
-  return Object.hasOwn(schemas, name) && Object.keys(raw).every((k) => k === '$ref' || k === 'description') ? name : undefined;
+  const name = refName(raw);
+  return name !== undefined && Object.hasOwn(schemas, name) && Object.keys(raw).every((k) => k === '$ref' || k === 'description') ? name : undefined;
 }
 
 const refChecks = new WeakMap<Record<string, JsonSchema>, Map<string, Check>>();
@@ -249,10 +249,17 @@ function isSchema(v: unknown): v is JsonSchema {
 function fillMessage(message: string, v: unknown): string {
   return message.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, key: string) => {
     if (!isSchema(v) || !Object.hasOwn(v, key)) return whole;
-    const text = JSON.stringify(v[key]) ?? String(v[key]);
-    // As in describe(): a long value is not quoted in part.
-    return text.length > 42 ? `(a value of ${text.length} characters)` : text;
+    return shortJson(v[key]);
   });
+}
+
+/**
+ * A value as JSON for a message, or only its length when long: as in describe(), a long value
+ * is not quoted, not even in part (it may be a secret pasted in the wrong place).
+ */
+export function shortJson(v: unknown): string {
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > 42 ? `(a value of ${text.length} characters)` : text;
 }
 
 function isType(v: unknown, t: string): boolean {

@@ -1,6 +1,6 @@
 import { UsageError, type HostCommand, type Values } from '../host/command.js';
 import { listenError, parsePort } from '../host/listen.js';
-import { connectionOptions, number } from '../host/options.js';
+import { connectionOptions, number, storeOption } from '../host/options.js';
 import { loadManifest } from '../manifest/load.js';
 import type { Manifest } from '../manifest/types.js';
 import type { RuntimeOptions } from '../runtime.js';
@@ -68,6 +68,7 @@ export const serveCommand: HostCommand = {
     for (const path of (values.manifest as string[] | undefined) ?? []) manifests.push(await loadManifest(path));
     const port = parsePort(values.port, 8080);
     const host = typeof values.host === 'string' ? values.host : '127.0.0.1';
+    const store = storeOption(values, io.env);
     const server = await startServer({
       port,
       host,
@@ -78,7 +79,7 @@ export const serveCommand: HostCommand = {
       apiKeys: io.env.CONNECTOR_API_KEYS,
       secretKey: io.env.CONNECTOR_SECRET_KEY,
       runtime: operatorOptions(values),
-      ...(typeof values.store === 'string' || io.env.CONNECTOR_STORE ? { store: (values.store as string | undefined) ?? io.env.CONNECTOR_STORE } : {}),
+      ...(store !== undefined ? { store } : {}),
       log: (line) => io.stdout.write(`${line}\n`),
     }).catch((err: unknown) => {
       throw listenError(err, { port, host });

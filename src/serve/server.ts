@@ -61,14 +61,6 @@ export interface RunningServer {
 
 const MAX_BODY = 1024 * 1024;
 
-/**
- * The execute API: connector instances with stored, encrypted credentials, and
- * `POST /api/v1/connectors/instances/{id}/execute` on the engine's runtime.
- *
- * @example
- * const srv = await startServer({ manifests: [manifest], port: 8080 });
- * // curl -H "Authorization: Bearer $KEY" localhost:8080/api/v1/connectors/definitions
- */
 /** The action name the hosted connector gives a search of its cached records. */
 export const CONTEXT_STORE_SEARCH = 'context_store_search';
 
@@ -105,6 +97,14 @@ function contextStoreSearch(location: string, definitions: Map<string, Manifest>
   };
 }
 
+/**
+ * The execute API: connector instances with stored, encrypted credentials, and
+ * `POST /api/v1/connectors/instances/{id}/execute` on the engine's runtime.
+ *
+ * @example
+ * const srv = await startServer({ manifests: [manifest], port: 8080 });
+ * // curl -H "Authorization: Bearer $KEY" localhost:8080/api/v1/connectors/definitions
+ */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const definitions = new Map<string, Manifest>();
   for (const m of options.manifests) definitions.set(m.connector.definition_id ?? m.connector.name, m);

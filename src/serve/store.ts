@@ -3,7 +3,6 @@
  * (see manifest/access.ts); `read_write` runs every operation.
  */
 export type Scope = 'read' | 'read_write';
-export const SCOPES: readonly Scope[] = ['read', 'read_write'];
 
 /** A connector instance as stored: its credentials stay sealed. */
 export interface StoredInstance {

@@ -15,10 +15,10 @@ const MAX_DEPTH = 4;
 const MAX_FILTERS = 100;
 const FIELD = /^[A-Za-z0-9_$][A-Za-z0-9_$ -]*(\.[A-Za-z0-9_$][A-Za-z0-9_$ -]*){0,7}$/;
 
-/** Collects bound values and names them as each dialect does (`?` or `$n`). */
 /** Bound values one search may carry: within SQLite's and PostgreSQL's limits, with room to spare. */
 export const MAX_VALUES = 2000;
 
+/** Collects bound values and names them as each dialect does (`?` or `$n`). */
 export class Params {
   readonly values: unknown[] = [];
   /**
@@ -50,8 +50,13 @@ export function fieldSteps(field: unknown): string[] {
  * SQLite's quoted path does, instead of also indexing into an array.
  */
 export function jsonAt(steps: string[], dialect: Dialect): string {
-  if (dialect === 'sqlite') return `json_extract(record, '$${steps.map((s) => `."${s}"`).join('')}')`;
+  if (dialect === 'sqlite') return `json_extract(record, ${sqlitePath(steps)})`;
   return `(record${steps.map((s) => ` -> '${s}'`).join('')})`;
+}
+
+/** SQLite: a path as a quoted JSON path literal, each step a key (never an array index). */
+function sqlitePath(steps: string[]): string {
+  return `'$${steps.map((s) => `."${s}"`).join('')}'`;
 }
 
 /** A field's SQL value as a filter reads it: its column where the store keeps one, else from the JSON. */
@@ -60,7 +65,7 @@ function valueAt(steps: string[], params: Params): string {
 }
 
 /** The text at a path (for string matching). */
-export function textAt(steps: string[], dialect: Dialect): string {
+function textAt(steps: string[], dialect: Dialect): string {
   if (dialect === 'sqlite') return jsonAt(steps, dialect);
   return `(record${steps.slice(0, -1).map((s) => ` -> '${s}'`).join('')} ->> '${steps[steps.length - 1]}')`;
 }
@@ -76,7 +81,7 @@ function stringAt(steps: string[]): string {
 /** The number at a path, or NULL when the value there is not a number. */
 export function numberAt(steps: string[], dialect: Dialect, params?: Params): string {
   const v = params ? valueAt(steps, params) : jsonAt(steps, dialect);
-  if (dialect === 'sqlite') return `(CASE WHEN json_type(record, '$${steps.map((s) => `."${s}"`).join('')}') IN ('integer', 'real') THEN ${v} END)`;
+  if (dialect === 'sqlite') return `(CASE WHEN json_type(record, ${sqlitePath(steps)}) IN ('integer', 'real') THEN ${v} END)`;
   return `(CASE WHEN jsonb_typeof(${v}) = 'number' THEN (${v})::numeric END)`;
 }
 
@@ -171,7 +176,7 @@ function equals(steps: string[], value: unknown, params: Params): string {
   if (typeof value === 'number' && Number.isFinite(value)) return d === 'sqlite' ? `${valueAt(steps, params)} = ${params.add(value)}` : `${numberAt(steps, d)} = ${params.add(value)}`;
   if (typeof value === 'boolean') {
     return d === 'sqlite'
-      ? `json_type(record, '$${steps.map((s) => `."${s}"`).join('')}') = ${params.add(value ? 'true' : 'false')}`
+      ? `json_type(record, ${sqlitePath(steps)}) = ${params.add(value ? 'true' : 'false')}`
       : `${jsonAt(steps, d)} = ${params.add(JSON.stringify(value))}::jsonb`;
   }
   throw bad(`a value must be a string, number, boolean or null (or a list of them for IN and NIN), got ${JSON.stringify(value)?.slice(0, 40)}`);

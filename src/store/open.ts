@@ -1,8 +1,6 @@
 /** A context store from where it lives: `sqlite:<file>` (or a plain path), or a `postgres://` URL. */
 import { isPostgresUrl, redactUrl } from '../database/url.js';
 import { ConfigurationError } from '../errors.js';
-
-export { redactUrl };
 import { openSqliteContextStore } from './sqlite.js';
 import type { ContextStore } from './types.js';
 

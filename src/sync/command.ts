@@ -5,16 +5,17 @@
  */
 import { Progress } from '../cli/progress.js';
 import { UsageError, type HostCommand, type Values } from '../host/command.js';
-import { loadChosenManifest, number, runtimeOptions } from '../host/options.js';
+import { loadChosenManifest, number, runtimeOptions, storeOption } from '../host/options.js';
+import { redactUrl } from '../database/url.js';
 import { compileProjection } from '../response/project.js';
 import { createRuntime } from '../runtime.js';
-import { openContextStore, redactUrl } from '../store/open.js';
+import { openContextStore } from '../store/open.js';
 import type { ContextStore, StoreFilter, StoreQuery } from '../store/types.js';
 import { syncAll, syncedEntities, syncedRecord, type SyncEvent } from './sync.js';
 
 /** Where the store is: --store, else CONNECTOR_STORE. */
 function storeLocation(values: Values, env: NodeJS.ProcessEnv, connector: string): string {
-  const given = typeof values.store === 'string' ? values.store : env.CONNECTOR_STORE;
+  const given = storeOption(values, env);
   if (!given) throw new UsageError(`name the store: --store sqlite:./${connector}.db (a file) or --store postgres://user@host/db, or set CONNECTOR_STORE.`);
   return given;
 }

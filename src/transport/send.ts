@@ -27,15 +27,15 @@ export interface IncomingResponse {
   text: string;
 }
 
-/**
- * Sends one request and reads the whole body, up to `maxBytes` (a larger body is
- * destroyed unread, not buffered). Transport failures become typed errors.
- */
 /** A path with the query entry that carries a credential added, as the request leaves. */
 export function withSecretQuery(path: string, secretQuery: string | undefined): string {
   return secretQuery ? `${path}${path.includes('?') ? '&' : '?'}${secretQuery}` : path;
 }
 
+/**
+ * Sends one request and reads the whole body, up to `maxBytes` (a larger body is
+ * destroyed unread, not buffered). Transport failures become typed errors.
+ */
 export async function send(dispatcher: Dispatcher, req: OutgoingRequest, maxBytes: number): Promise<IncomingResponse> {
   // undici's own header/body timeouts tick at about one second; an own timer keeps short
   // timeouts exact. One controller carries both the timeout and the caller's signal.
