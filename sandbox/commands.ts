@@ -12,13 +12,8 @@ import { serveCommand } from '../src/serve/command.js';
 import { searchCommand, syncCommand } from '../src/sync/command.js';
 import { runDemo } from './demo.js';
 import { listenError, parsePort } from '../src/host/listen.js';
+import { number } from '../src/host/options.js';
 import { startSandbox, validateFaultRules, type FaultRule, type Sandbox } from './server.js';
-
-function whole(raw: unknown, flag: string, fallback: number): number {
-  if (raw === undefined) return fallback;
-  if (typeof raw !== 'string' || !/^\d+$/.test(raw)) throw new UsageError(`--${flag} expects a whole number, got ${JSON.stringify(raw)}.`);
-  return Number(raw);
-}
 
 const sandbox: HostCommand = {
   summary: 'Run the built-in Intercom sandbox (an imitation of the API) and print its URL and token',
@@ -54,11 +49,9 @@ const sandbox: HostCommand = {
       port,
       host,
       token: typeof values.token === 'string' ? values.token : undefined,
-      seed: values.seed === undefined ? undefined : whole(values.seed, 'seed', 0),
-      counts: {
-        ...(values.records === undefined ? {} : { contacts: whole(values.records, 'records', 0) }),
-        ...(values.companies === undefined ? {} : { companies: whole(values.companies, 'companies', 0) }),
-      },
+      seed: number(values, 'seed'),
+      // An absent flag stays undefined, which keeps that resource's default count.
+      counts: { contacts: number(values, 'records'), companies: number(values, 'companies') },
       faults,
     };
     let sb: Sandbox;

@@ -20,6 +20,9 @@ export function found<T>(value: T | undefined, code?: string, message?: string):
 /** 400 parameter_invalid: the code the spec uses for a bad value in the endpoints the sandbox serves. */
 export const invalid = (message: string) => new ApiError(400, 'parameter_invalid', message);
 
+/** A JSON object, not an array or null: what bodies, search queries and their parts must be, or a 400. */
+export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
 export function errorBody(code: string, message: string): string {
   return JSON.stringify({ type: 'error.list', request_id: randomUUID(), errors: [{ code, message }] });
 }

@@ -31,7 +31,7 @@ export class CompanyScroll {
    * The next page of `companies` for this scroll_param, or the first page of a new scroll.
    * `isLive` refuses the positions of deleted companies, which are skipped.
    */
-  page(param: string | null, companies: readonly Company[], isLive: (index: number) => boolean = () => true): ScrollPage {
+  page(param: string | null, companies: readonly Company[], isLive: (index: number) => boolean): ScrollPage {
     const live = this.live();
     let scroll: NonNullable<CompanyScroll['open']>;
     if (param === null || param === '') {

@@ -6,7 +6,7 @@
 // (search-fields.ts); this module only validates, evaluates, sorts and pages.
 
 import { decodeTriple, encodeTriple } from './cursor.js';
-import { ApiError, invalid } from './errors.js';
+import { ApiError, invalid, isObject } from './errors.js';
 import type { AttributeType } from './data.js';
 
 /**
@@ -30,7 +30,10 @@ export interface Field<T> {
   type: FieldType;
   /** The value, or the values of a multi-valued field (tags, contact ids): a filter matches if one does. */
   get(record: T, index: number): Scalar | readonly Scalar[];
-  /** source.body: =, !=, IN and NIN compare each word, not the whole value (the spec's example: "support" matches "I need support"). */
+  /**
+   * source.body: =, !=, IN and NIN compare each word, not the whole value (the spec's example:
+   * "support" matches "I need support"). The getter gives the text with its HTML tags stripped.
+   */
   words?: boolean;
 }
 
@@ -70,7 +73,7 @@ export interface Searchable<T extends { id: string }> {
   live?: (index: number) => boolean;
   field(name: string): Field<T> | undefined;
   dialect: Dialect;
-  perPage: { default: number; max: number };
+  perPage: { perPage: number; maxPerPage: number };
 }
 
 export interface SearchPages {
@@ -90,8 +93,6 @@ export interface SearchResult<T> {
 
 type Predicate<T> = (record: T, index: number) => boolean;
 type Key = Scalar;
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 interface Hit<T> {
   record: T;
@@ -120,7 +121,7 @@ export function search<T extends { id: string }>(src: Searchable<T>, body: Recor
   const pages: SearchPages = { type: 'pages', page, per_page: perPage, total_pages: Math.ceil(hits.length / perPage) };
   const last = slice[slice.length - 1];
   if (last && start + perPage < hits.length) {
-    pages.next = { page: page + 1, per_page: perPage, starting_after: encodeCursor(last.key, last.record.id, page + 1) };
+    pages.next = { page: page + 1, per_page: perPage, starting_after: encodeTriple(last.key, last.record.id, page + 1) };
   }
   return { items: slice.map((h) => h.record), total: hits.length, pages };
 }
@@ -262,19 +263,19 @@ function coerce(type: FieldType, raw: unknown, name: string): string | number | 
 }
 
 function words(text: string): string[] {
-  return text.replace(/<[^>]*>/g, ' ').toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w !== '');
+  return text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w !== '');
 }
 
 // ---------- pagination and sort ----------
 
-function readPagination(raw: unknown, limits: { default: number; max: number }): { perPage: number; after: string | undefined } {
-  if (raw === undefined || raw === null) return { perPage: limits.default, after: undefined };
+function readPagination(raw: unknown, limits: { perPage: number; maxPerPage: number }): { perPage: number; after: string | undefined } {
+  if (raw === undefined || raw === null) return { perPage: limits.perPage, after: undefined };
   if (!isObject(raw)) throw invalid('pagination must be an object {per_page, starting_after}');
-  let perPage = limits.default;
+  let perPage = limits.perPage;
   if (raw.per_page !== undefined && raw.per_page !== null) {
     const n = raw.per_page;
-    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > limits.max) {
-      throw invalid(`per_page must be between 1 and ${limits.max}, got ${JSON.stringify(n)}`);
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > limits.maxPerPage) {
+      throw invalid(`per_page must be between 1 and ${limits.maxPerPage}, got ${JSON.stringify(n)}`);
     }
     perPage = n;
   }
@@ -322,10 +323,6 @@ function compareKeys(a: Key, b: Key): number {
     return x < y ? -1 : x > y ? 1 : a < (b as string) ? -1 : 1;
   }
   return (a as number) < (b as number) ? -1 : 1;
-}
-
-function encodeCursor(key: Key, id: string, page: number): string {
-  return encodeTriple(key, id, page);
 }
 
 function decodeCursor(raw: string): { key: Key; id: string; page: number } | null {

@@ -11,7 +11,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { generateDataset, type Admin, type Company, type Counts, type Dataset, type Segment, type Team } from './data.js';
 import { decodeTriple, encodeTriple } from './cursor.js';
-import { ApiError, errorBody, found, invalid, notFound } from './errors.js';
+import { ApiError, errorBody, found, invalid, isObject, notFound } from './errors.js';
 import { CONTACT_DIALECT, CONVERSATION_DIALECT, search } from './search.js';
 import { contactFields, conversationField } from './search-fields.js';
 import { CompanyScroll, SCROLL_RESTART_MESSAGE } from './scroll.js';
@@ -110,14 +110,12 @@ export const COMPANY_PAGE_LIMIT = 10_000;
 /** Bodies of writes and searches; more is refused with 413. */
 const MAX_BODY_BYTES = 1024 * 1024;
 
+// The spec gives the two searches the per_page of their lists: contacts 50, conversations 20, both at most 150.
 const LIMITS = {
   contacts: { perPage: 50, maxPerPage: 150 },
   conversations: { perPage: 20, maxPerPage: 150 },
   companies: { perPage: 15, maxPerPage: 60 },
   internalArticles: { perPage: 25, maxPerPage: 150 },
-  // The spec: contacts search defaults to 50 per page, conversations search to 20, both at most 150.
-  contactSearch: { default: 50, max: 150 },
-  conversationSearch: { default: 20, max: 150 },
 } as const;
 
 interface Reply {
@@ -127,6 +125,9 @@ interface Reply {
 }
 
 const asBuffer = (body: string | Buffer): Buffer => (typeof body === 'string' ? Buffer.from(body, 'utf8') : body);
+
+/** A handler's answer as the body bytes sent. */
+const encodeJson = (value: unknown): Buffer => Buffer.from(JSON.stringify(value), 'utf8');
 
 function isInt(v: unknown, min: number): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= min;
@@ -176,6 +177,15 @@ function intParam(q: URLSearchParams, name: string): number | undefined {
   return n;
 }
 
+/**
+ * per_page and page of a page-number list. Unlike the cursor lists, a too-large per_page is
+ * clamped, not rejected.
+ */
+function pageNumbers(q: URLSearchParams, limits: { perPage: number; maxPerPage: number }): { perPage: number; page: number } {
+  const perPage = Math.min(intParam(q, 'per_page') ?? limits.perPage, limits.maxPerPage);
+  return { perPage, page: intParam(q, 'page') ?? 1 };
+}
+
 // Cursors mimic Intercom's: base64 of JSON [created_at in ms, id of the last record served, next page number].
 function encodeCursor(createdAt: number, id: string, page: number): string {
   return encodeTriple(createdAt * 1000, id, page);
@@ -187,10 +197,10 @@ function decodeCursor(raw: string): { createdMs: number; id: string; page: numbe
 }
 
 /**
- * A page of a cursor list. `total` counts the records served; with `live`, the list has
- * tombstones: positions run to live.slots and the ones live.has refuses are skipped. `indexOf`
- * must find deleted records too, since the cursor names the last record served and resumes
- * after its position even if it was deleted since.
+ * A page of a cursor list. `total` counts the records served; positions run to live.slots and
+ * the ones live.has refuses (tombstones) are skipped; without `live`, every one of the `total`
+ * positions holds a record. `indexOf` must find deleted records too, since the cursor names the
+ * last record served and resumes after its position even if it was deleted since.
  */
 function cursorList<T extends { id: string; created_at: number }>(
   q: URLSearchParams,
@@ -198,7 +208,7 @@ function cursorList<T extends { id: string; created_at: number }>(
   limits: { perPage: number; maxPerPage: number },
   at: (i: number) => T,
   indexOf: (id: string) => number,
-  live?: { slots: number; has: (i: number) => boolean },
+  live: { slots: number; has: (i: number) => boolean } = { slots: total, has: () => true },
 ): { items: T[]; pages: CursorPages } {
   const perPage = intParam(q, 'per_page') ?? limits.perPage;
   if (perPage > limits.maxPerPage) throw invalid(`per_page must be between 1 and ${limits.maxPerPage}, got ${perPage}`);
@@ -215,17 +225,11 @@ function cursorList<T extends { id: string; created_at: number }>(
     page = cursor.page;
   }
   const items: T[] = [];
-  let end: number;
-  const slots = live?.slots ?? total;
-  if (live === undefined) {
-    end = Math.min(total, start + perPage);
-    for (let i = start; i < end; i++) items.push(at(i));
-  } else {
-    end = start;
-    for (; end < slots && items.length < perPage; end++) if (live.has(end)) items.push(at(end));
-    // Past trailing tombstones, so a next page is announced only when a live record remains.
-    while (end < slots && !live.has(end)) end++;
-  }
+  const slots = live.slots;
+  let end = start;
+  for (; end < slots && items.length < perPage; end++) if (live.has(end)) items.push(at(end));
+  // Past trailing tombstones, so a next page is announced only when a live record remains.
+  while (end < slots && !live.has(end)) end++;
   const pages: CursorPages = { type: 'pages', page, per_page: perPage, total_pages: Math.ceil(total / perPage) };
   const last = items[items.length - 1];
   if (end < slots && last) pages.next = { page: page + 1, starting_after: encodeCursor(last.created_at, last.id, page + 1) };
@@ -267,8 +271,6 @@ function byId<T extends { id: string }>(items: readonly T[]): Map<string, T> {
 const MAX_CACHED_BYTES = 256 * 1024 * 1024;
 
 const EMPTY_BODY = Buffer.alloc(0);
-
-const isObject = (v: unknown): v is Body => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A request body as the JSON object every write and search takes; an empty body reads as {}. */
 function jsonBody(req: IncomingMessage, raw: Buffer): Body {
@@ -368,10 +370,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const withCount = (s: Segment, include: boolean): Segment => (include ? { ...s, count: dataset.segmentCounts.get(s.id) ?? 0 } : s);
 
   const listCompanies = (q: URLSearchParams): unknown => {
-    // Unlike the cursor lists, a too-large per_page is clamped, not rejected; starting_after is not a
-    // parameter of this operation and is ignored, so page numbers are the only way through.
-    const perPage = Math.min(intParam(q, 'per_page') ?? LIMITS.companies.perPage, LIMITS.companies.maxPerPage);
-    const page = intParam(q, 'page') ?? 1;
+    // starting_after is not a parameter of this operation and is ignored, so page numbers are the only way through.
+    const { perPage, page } = pageNumbers(q, LIMITS.companies);
     const name = q.get('name');
     const companyId = q.get('company_id');
     const tagId = q.get('tag_id');
@@ -397,8 +397,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 
   const listContacts = (q: URLSearchParams): unknown => {
     const total = workspace.contactCount;
-    // Without deletions, positions are the live contacts: the plain index walk.
-    const live = workspace.hasDeletedContacts ? { slots: workspace.contactSlots, has: workspace.contactLive } : undefined;
+    const live = { slots: workspace.contactSlots, has: workspace.contactLive };
     const { items, pages } = cursorList(q, total, LIMITS.contacts, workspace.contactAt, workspace.contactPosition, live);
     return { type: 'list', data: items, total_count: total, pages };
   };
@@ -427,10 +426,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       at: workspace.contactAt,
       // A cursor may name a contact deleted since its page: it resumes after its position.
       indexOf: workspace.contactPosition,
-      live: workspace.hasDeletedContacts ? workspace.contactLive : undefined,
+      live: workspace.contactLive,
       field: contactField,
       dialect: CONTACT_DIALECT,
-      perPage: LIMITS.contactSearch,
+      perPage: LIMITS.contacts,
     };
     const { items, total, pages } = search(src, body);
     return { type: 'list', data: items, total_count: total, pages };
@@ -443,15 +442,14 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       indexOf: dataset.conversationIndex,
       field: conversationField,
       dialect: CONVERSATION_DIALECT,
-      perPage: LIMITS.conversationSearch,
+      perPage: LIMITS.conversations,
     };
     const { items, total, pages } = search(src, body);
     return { type: 'conversation.list', pages, total_count: total, conversations: items };
   };
 
   const listInternalArticles = (q: URLSearchParams): unknown => {
-    const perPage = Math.min(intParam(q, 'per_page') ?? LIMITS.internalArticles.perPage, LIMITS.internalArticles.maxPerPage);
-    const page = intParam(q, 'page') ?? 1;
+    const { perPage, page } = pageNumbers(q, LIMITS.internalArticles);
     const all = workspace.internalArticles;
     return {
       type: 'list',
@@ -599,17 +597,17 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       const { route: hit, params, handler, method } = dispatch(req, parts, version);
       const call: Call = { params, query: url.searchParams, body: () => jsonBody(req, raw) };
       if (method !== 'GET') {
-        const body = Buffer.from(JSON.stringify(handler(call)), 'utf8');
+        const body = encodeJson(handler(call));
         if (!hit.readOnly) forgetAnswers();
         return { status: 200, body, headers: limit.headers };
       }
-      if (!hit.cached) return { status: 200, body: Buffer.from(JSON.stringify(handler(call)), 'utf8'), headers: limit.headers };
+      if (!hit.cached) return { status: 200, body: encodeJson(handler(call)), headers: limit.headers };
       // Until a write, an answer can be served again byte for byte: that keeps the sandbox's own cost
       // out of client benchmarks.
       const key = req.url ?? '';
       let body = bodies.get(key);
       if (body === undefined) {
-        body = Buffer.from(JSON.stringify(handler(call)), 'utf8');
+        body = encodeJson(handler(call));
         if (cachedBytes + body.length <= MAX_CACHED_BYTES) {
           bodies.set(key, body);
           cachedBytes += body.length;

@@ -7,8 +7,8 @@
 //
 // Deletions are tombstones over positions: a deleted contact or company keeps its place in the
 // order, so cursors (which name the last record served) and an open scroll still resume after
-// it, while every read skips it. With no tombstone, reads take the same path as before deletes
-// existed.
+// it, while every read skips it. With no tombstone, the liveness checks (contactLive,
+// companyLive) answer at once, so reads cost what they did before deletes existed.
 
 import {
   CONTACT_CUSTOM_ATTRIBUTES,
@@ -21,7 +21,7 @@ import {
   type Tag,
   type TagBasic,
 } from './data.js';
-import { ApiError, invalid, notFound } from './errors.js';
+import { ApiError, invalid, isObject, notFound } from './errors.js';
 
 export type Body = Record<string, unknown>;
 
@@ -86,7 +86,6 @@ const isNullableString = (v: unknown): v is string | null => v === null || typeo
 const isInteger = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
 const isNullableTimestamp = (v: unknown): v is number | null => v === null || (isInteger(v) && v >= 0);
 const isNullableBoolean = (v: unknown): v is boolean | null => v === null || typeof v === 'boolean';
-const isObject = (v: unknown): v is Body => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isNullableObject = (v: unknown): v is Body | null => v === null || isObject(v);
 const isId = (v: unknown): v is string | number => (typeof v === 'string' && v !== '') || isInteger(v);
 
@@ -168,10 +167,6 @@ export class Workspace {
   /** Live contacts: what total_count counts. */
   get contactCount(): number {
     return this.contactSlots - this.deletedContacts.size;
-  }
-
-  get hasDeletedContacts(): boolean {
-    return this.deletedContacts.size > 0;
   }
 
   readonly contactLive = (index: number): boolean => this.deletedContacts.size === 0 || !this.deletedContacts.has(index);
