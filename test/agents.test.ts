@@ -9,8 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import BetterSqlite3 from 'better-sqlite3';
 import { startSandbox, type Sandbox } from '../sandbox/server.js';
@@ -22,7 +20,8 @@ import type { JsonRpcMessage } from '../src/mcp/jsonrpc.js';
 import { createRuntime, DEFAULT_MANIFEST } from '../src/runtime.js';
 import { startServer, type RunningServer } from '../src/serve/server.js';
 import { openSqliteStore } from '../src/serve/sqlite-store.js';
-import { BIN, runCli } from './support/cli.js';
+import { runCli } from './support/cli.js';
+import { spawnMcp } from './support/mcp.js';
 import { sendJson, startServer as startUpstream, type TestServer } from './support/server.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/writes.yaml', import.meta.url));
@@ -67,23 +66,6 @@ async function notebook(): Promise<TestServer & { bodies: (Rec | undefined)[] }>
   return Object.assign(server, { bodies });
 }
 
-/** The environment of a spawned server: ours, minus credentials and debug switches, plus `extra`. */
-function childEnv(extra: Record<string, string>): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'INTERCOM_ACCESS_TOKEN' && k !== 'DEBUG') env[k] = v;
-  return { ...env, ...extra };
-}
-
-/** `intercom-connector mcp` as a client runs it, with the MCP SDK's client (which checks structuredContent against outputSchema). */
-async function mcp(args: string[], env: Record<string, string>): Promise<Client> {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [BIN, 'mcp', ...args], env: childEnv(env), stderr: 'pipe' });
-  // Read and dropped, so its pipe never fills.
-  transport.stderr?.on('data', () => {});
-  const client = new Client({ name: 'agents-test', version: '0.0.0' });
-  await client.connect(transport);
-  return client;
-}
-
 function textOf(result: Rec): string {
   return (result.content as { text: string }[])[0]!.text;
 }
@@ -99,7 +81,7 @@ describe('safety by default: MCP tools by method', () => {
   after(() => upstream?.close());
 
   it('without --allow-writes lists only reads, refuses a write by name of the flag, and sends nothing', async () => {
-    const client = await mcp(['--manifest', FIXTURE, '--base-url', `${upstream.url}/v1`], { NOTEBOOK_TOKEN });
+    const { client } = await spawnMcp(['--manifest', FIXTURE, '--base-url', `${upstream.url}/v1`], { NOTEBOOK_TOKEN }, 'agents-test');
     try {
       const { tools } = await client.listTools();
       assert.deepEqual(tools.map((t) => t.name), ['notes_list', 'notes_get', 'notes_search']);
@@ -127,7 +109,7 @@ describe('safety by default: MCP tools by method', () => {
   });
 
   it('with --allow-writes every tool is listed, annotated by its method, and a write is sent once', async () => {
-    const client = await mcp(['--manifest', FIXTURE, '--base-url', `${upstream.url}/v1`, '--allow-writes'], { NOTEBOOK_TOKEN });
+    const { client } = await spawnMcp(['--manifest', FIXTURE, '--base-url', `${upstream.url}/v1`, '--allow-writes'], { NOTEBOOK_TOKEN }, 'agents-test');
     try {
       const { tools } = await client.listTools();
       const hints = Object.fromEntries(tools.map((t) => [t.name, [t.annotations?.readOnlyHint, t.annotations?.destructiveHint, t.annotations?.idempotentHint, t.annotations?.openWorldHint]]));
@@ -205,7 +187,7 @@ describe('answers sized for agents: MCP over the Intercom sandbox', () => {
   const caller = (maxOutputBytes?: number) => new ToolCaller({ manifest, maxOutputBytes, runtimeOptions: { baseUrl: sandbox.url, credentials: { access_token: sandbox.token } } });
 
   it('a default contacts_list answer fits 16 KB with one upstream request per call, and paging sees every contact once', async () => {
-    const client = await mcp(['--base-url', sandbox.url], { INTERCOM_ACCESS_TOKEN: sandbox.token });
+    const { client } = await spawnMcp(['--base-url', sandbox.url], { INTERCOM_ACCESS_TOKEN: sandbox.token }, 'agents-test');
     try {
       const agentFields = new Set(manifest.entities.contacts!.agent_fields!.map((f) => f.split('.')[0]));
       const seen: string[] = [];

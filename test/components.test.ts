@@ -628,7 +628,7 @@ entities:
     assert.equal(server.requests.length, 1);
   });
 
-  it('MCP structuredContent still validates when the API drifts from the record schema (a number sent as a string, null for an object)', async () => {
+  it('MCP structuredContent still validates when the API drifts from the record schema (a number sent as a string, null for an object)', async (t) => {
     const server = await serve((_req, res) => sendJson(res, 200, { data: [{ id: 'a', created_at: '2024-01-01', owner: null, tags: 'none' }] }));
     const m = manifest(`
 entities:
@@ -649,6 +649,7 @@ entities:
         pagination: { type: none }
 `);
     const caller = new ToolCaller({ manifest: m, runtimeOptions: { baseUrl: server.url } });
+    t.after(() => caller.close());
     const tool = caller.tools.find((t) => t.definition.name === 'things_list')!;
     const result = await caller.call('things_list', {});
     const validate = new Ajv2020({ strict: false }).compile(tool.definition.outputSchema!);

@@ -58,8 +58,13 @@ describe('Intercom search and writes through the engine', () => {
       assert.deepEqual(got, idsWhere(pred), `operator ${name}`);
     }
     // "Since 9:00 today" is not what > means: a contact created later that same day is not found.
-    const sameDayLater = contacts().find((c) => c.created_at > created && dayStart(c.created_at) === dayStart(created));
-    if (sameDayLater) assert.ok(!(await searchAll({ field: 'created_at', operator: '>', value: created })).includes(sameDayLater.id));
+    // Contact 7 has none on its day; 17 has (as have 48, 61 and 64 with this seed).
+    const early = sb.dataset.contactAt(17).created_at;
+    const sameDayLater = contacts().find((c) => c.created_at > early && dayStart(c.created_at) === dayStart(early));
+    assert.ok(sameDayLater, 'contact 17 has a contact created later on its day, or this check checks nothing');
+    const afterEarly = (await searchAll({ field: 'created_at', operator: '>', value: early })).sort();
+    assert.ok(!afterEarly.includes(sameDayLater.id));
+    assert.deepEqual(afterEarly, idsWhere((c) => c.created_at >= dayStart(early) + DAY));
   });
 
   test('nested AND/OR groups, and >= and <= on an integer custom attribute', async () => {
@@ -321,9 +326,10 @@ describe('companies beyond 10,000: the scroll API', () => {
     now += 61_000;
   });
 
-  test('MCP: a scroll batch over the output budget comes whole with a note, from one request', async () => {
+  test('MCP: a scroll batch over the output budget comes whole with a note, from one request', async (t) => {
     const manifest = await loadManifest(DEFAULT_MANIFEST);
     const caller = new ToolCaller({ manifest, maxOutputBytes: 4000, runtimeOptions: { baseUrl: sb.url, credentials: { access_token: sb.token } } });
+    t.after(() => caller.close());
     const before = sb.requestCount;
     const result = await caller.call('companies_list', { fields: ['*'] });
     const out = JSON.parse((result.content as { text: string }[])[0]!.text) as { records: unknown[]; next_page: string | null; note?: string };

@@ -1,16 +1,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { accessOf } from '../src/manifest/access.js';
 import { loadManifest } from '../src/manifest/load.js';
 import type { Manifest } from '../src/manifest/types.js';
 import { ToolCaller } from '../src/mcp/server.js';
 import { DEFAULT_MANIFEST } from '../src/runtime.js';
 import { startSandbox, type Sandbox } from '../sandbox/server.js';
+import { spawnMcp, type SpawnedMcp } from './support/mcp.js';
 
-const BIN = fileURLToPath(new URL('../bin/intercom-connector.js', import.meta.url));
 const ENV_VAR = 'INTERCOM_ACCESS_TOKEN';
 
 interface TextResult {
@@ -25,28 +23,6 @@ interface ListOut {
   next_page: string | null;
   total_count?: number;
   note?: string;
-}
-
-/** The environment of a spawned server: ours, minus the credential and debug switches, plus `extra`. */
-function childEnv(extra: Record<string, string>): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== ENV_VAR && k !== 'DEBUG') env[k] = v;
-  return { ...env, ...extra };
-}
-
-/** Spawns `intercom-connector mcp` and connects the SDK's client to it over stdio. */
-async function spawnServer(sandbox: Sandbox, extraArgs: string[], env: Record<string, string>): Promise<{ client: Client; stderr: () => string }> {
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [BIN, 'mcp', '--base-url', sandbox.url, ...extraArgs],
-    env: childEnv(env),
-    stderr: 'pipe',
-  });
-  let err = '';
-  transport.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
-  const client = new Client({ name: 'mcp-test', version: '0.0.0' });
-  await client.connect(transport);
-  return { client, stderr: () => err };
 }
 
 /** The tools served without --allow-writes: every operation that reads, in manifest order. */
@@ -80,12 +56,12 @@ async function callError(client: Client, name: string, args: Record<string, unkn
 describe('mcp server over stdio', () => {
   let sandbox: Sandbox;
   let manifest: Manifest;
-  let main: { client: Client; stderr: () => string };
+  let main: SpawnedMcp;
 
   before(async () => {
     sandbox = await startSandbox({ counts: { contacts: 400 } });
     manifest = await loadManifest(DEFAULT_MANIFEST);
-    main = await spawnServer(sandbox, [], { [ENV_VAR]: sandbox.token });
+    main = await spawnMcp(['--base-url', sandbox.url], { [ENV_VAR]: sandbox.token }, 'mcp-test');
   });
   after(async () => {
     try {
@@ -168,7 +144,7 @@ describe('mcp server over stdio', () => {
   });
 
   test('a page over the output budget comes back smaller, and paging still sees every record once', async () => {
-    const budget = await spawnServer(sandbox, ['--max-output-bytes', '20000'], { [ENV_VAR]: sandbox.token });
+    const budget = await spawnMcp(['--base-url', sandbox.url, '--max-output-bytes', '20000'], { [ENV_VAR]: sandbox.token }, 'mcp-test');
     try {
       const seen: string[] = [];
       let cursor: string | null = null;
@@ -225,7 +201,7 @@ describe('mcp server over stdio', () => {
 
   test('401 says to check the token variable and never shows the token', async () => {
     const wrong = 'wrong-token-5f2a9c1e77d04b';
-    const s = await spawnServer(sandbox, [], { [ENV_VAR]: wrong });
+    const s = await spawnMcp(['--base-url', sandbox.url], { [ENV_VAR]: wrong }, 'mcp-test');
     try {
       const r = await call(s.client, 'contacts_list', { per_page: 1 });
       assert.equal(r.isError, true);
@@ -239,7 +215,7 @@ describe('mcp server over stdio', () => {
   });
 
   test('without the credential, tools are listed and calls say which variable to set', async () => {
-    const s = await spawnServer(sandbox, [], {});
+    const s = await spawnMcp(['--base-url', sandbox.url], {}, 'mcp-test');
     try {
       const { tools } = await s.client.listTools();
       assert.deepEqual(tools.map((t) => t.name), readTools(manifest));
@@ -252,7 +228,7 @@ describe('mcp server over stdio', () => {
   });
 
   test('a rate limit says when to retry', async () => {
-    const s = await spawnServer(sandbox, ['--max-retries', '0'], { [ENV_VAR]: sandbox.token });
+    const s = await spawnMcp(['--base-url', sandbox.url, '--max-retries', '0'], { [ENV_VAR]: sandbox.token }, 'mcp-test');
     try {
       sandbox.setFaults([{ kind: 'rate_limit', every: 1, retryAfterSeconds: 0 }]);
       const text = await callError(s.client, 'contacts_list', { per_page: 1 });

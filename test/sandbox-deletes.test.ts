@@ -5,21 +5,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSandbox, type Company, type Contact, type SandboxOptions } from '../sandbox/index.js';
-
-interface ErrorList { type: string; request_id: string; errors: { code: string; message: string }[] }
-interface Answer { status: number; json: any; headers: Headers } // eslint-disable-line @typescript-eslint/no-explicit-any
+import { assertError, sandboxCall, scrollAll, type ErrorList } from './support/sandbox-http.js';
 
 async function open(options: SandboxOptions = {}) {
   const sb = await startSandbox({ seed: 11, counts: { contacts: 60, conversations: 5, companies: 40 }, ...options });
-  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> => {
-    const res = await fetch(sb.url + path, {
-      method,
-      headers: { Authorization: `Bearer ${sb.token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...headers },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, json: text === '' ? undefined : JSON.parse(text), headers: res.headers };
-  };
+  const call = sandboxCall(sb);
   const c = {
     sb,
     call,
@@ -81,32 +71,11 @@ async function open(options: SandboxOptions = {}) {
       assert.deepEqual((await call('GET', `/companies?per_page=${perPage}&page=${totalPages + 1}`)).json.data, []);
       return { ids, total: first.json.total_count as number, totalPages };
     },
-    async scrollAll(between?: (page: number) => Promise<void>) {
-      const ids: string[] = [];
-      let param: string | undefined;
-      for (let n = 1; ; n++) {
-        const r = await call('GET', `/companies/scroll${param ? `?scroll_param=${param}` : ''}`);
-        assert.equal(r.status, 200, JSON.stringify(r.json));
-        param = r.json.scroll_param;
-        const data = r.json.data as Company[];
-        if (data.length === 0) break;
-        ids.push(...data.map((x) => x.id));
-        if (between) await between(n);
-      }
-      return ids;
-    },
+    scrollAll: (between?: (page: number) => Promise<void>) => scrollAll(call, between),
   };
   return c;
 }
 type Client = Awaited<ReturnType<typeof open>>;
-
-function assertError(r: Answer, status: number, code: string, message?: string): void {
-  assert.equal(r.status, status, JSON.stringify(r.json));
-  const body = r.json as ErrorList;
-  assert.equal(body.type, 'error.list');
-  assert.equal(body.errors[0]?.code, code);
-  if (message !== undefined) assert.equal(body.errors[0]?.message, message);
-}
 
 const without = (ids: readonly string[], gone: Iterable<string>): string[] => {
   const out = new Set(gone);

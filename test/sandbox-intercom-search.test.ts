@@ -5,8 +5,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSandbox, WORKSPACE_TIMEZONE, type Contact, type Conversation, type Sandbox } from '../sandbox/index.js';
+import { assertError, sandboxCall, type ErrorList } from './support/sandbox-http.js';
 
-interface ErrorList { type: string; request_id: string; errors: { code: string; message: string }[] }
 interface Pages { type: 'pages'; page: number; per_page: number; total_pages: number; next?: { page: number; per_page: number; starting_after: string } }
 interface ContactPage { type: string; data: Contact[]; total_count: number; pages: Pages }
 interface ConversationPage { type: string; conversations: Conversation[]; total_count: number; pages: Pages }
@@ -19,14 +19,8 @@ describe('sandbox search', () => {
   let contacts: Contact[];
   let conversations: Conversation[];
 
-  const post = async (path: string, body: unknown, token: string | null = sb.token) => {
-    const res = await fetch(sb.url + path, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', ...(token === null ? {} : { Authorization: `Bearer ${token}` }) },
-      body: JSON.stringify(body),
-    });
-    return { status: res.status, json: (await res.json()) as unknown };
-  };
+  /** A POST with the sandbox's token, another one, or (null) none. */
+  const post = (path: string, body: unknown, token: string | null = sb.token) => sandboxCall(sb)('POST', path, body, { Authorization: token === null ? undefined : `Bearer ${token}` });
   const contactSearch = async (query: unknown, extra: Record<string, unknown> = {}) => {
     const r = await post('/contacts/search', { query, ...extra });
     assert.equal(r.status, 200, JSON.stringify(r.json));
@@ -52,15 +46,7 @@ describe('sandbox search', () => {
     assert.ok(want.length > 0 && want.length < contacts.length, `the oracle for ${label} should split the data (${want.length})`);
     assert.deepEqual(await allContactIds(query, 150), want, label);
   };
-  const expectError = async (path: string, body: unknown, status: number, code: string, message?: RegExp) => {
-    const r = await post(path, body);
-    assert.equal(r.status, status, JSON.stringify(r.json));
-    const err = r.json as ErrorList;
-    assert.equal(err.type, 'error.list');
-    assert.match(err.request_id, /^[0-9a-f-]{36}$/);
-    assert.equal(err.errors[0]?.code, code);
-    if (message) assert.match(err.errors[0]?.message ?? '', message);
-  };
+  const expectError = async (path: string, body: unknown, status: number, code: string, message?: RegExp) => assertError(await post(path, body), status, code, message);
   const filter = (field: string, operator: string, value: unknown) => ({ field, operator, value });
 
   before(async () => {
@@ -202,6 +188,7 @@ describe('sandbox search', () => {
     const unauthorized = await post('/contacts/search', { query: filter('role', '=', 'lead') }, null);
     assert.equal(unauthorized.status, 401);
     assert.equal((unauthorized.json as ErrorList).errors[0]?.code, 'unauthorized');
+    assertError(unauthorized, 401, 'unauthorized');
   });
 
   test('cursor pagination returns every match exactly once, in order, sorted or not', async () => {

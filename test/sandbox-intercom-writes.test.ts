@@ -4,24 +4,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { COMPANY_PAGE_LIMIT, SCROLL_PAGE_SIZE, SCROLL_TTL_MS, startSandbox, type Company, type Contact, type SandboxOptions } from '../sandbox/index.js';
-
-interface ErrorList { type: string; request_id: string; errors: { code: string; message: string }[] }
-interface Answer { status: number; json: any } // eslint-disable-line @typescript-eslint/no-explicit-any
-interface ScrollPage { type: string; data: Company[]; pages: null; total_count: null; scroll_param: string }
+import { assertError, sandboxCall, scrollAll as followScroll, type ErrorList } from './support/sandbox-http.js';
 
 /** A sandbox with its own clock, and fetch helpers bound to it. */
 async function open(options: SandboxOptions = {}) {
   let clock = Date.UTC(2025, 6, 1, 12);
   const sb = await startSandbox({ seed: 5, counts: { contacts: 200, conversations: 10 }, now: () => clock, ...options });
-  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> => {
-    const res = await fetch(sb.url + path, {
-      method,
-      headers: { Authorization: `Bearer ${sb.token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...headers },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, json: text === '' ? undefined : JSON.parse(text) };
-  };
+  const call = sandboxCall(sb);
   return {
     sb,
     get: (path: string, headers?: Record<string, string>) => call('GET', path, undefined, headers),
@@ -35,16 +24,6 @@ async function open(options: SandboxOptions = {}) {
   };
 }
 type Client = Awaited<ReturnType<typeof open>>;
-
-function assertError(r: Answer, status: number, code: string, message?: string | RegExp): void {
-  assert.equal(r.status, status, JSON.stringify(r.json));
-  const body = r.json as ErrorList;
-  assert.equal(body.type, 'error.list');
-  assert.match(body.request_id, /^[0-9a-f-]{36}$/);
-  assert.equal(body.errors[0]?.code, code);
-  if (typeof message === 'string') assert.equal(body.errors[0]?.message, message);
-  else if (message) assert.match(body.errors[0]?.message ?? '', message);
-}
 
 describe('sandbox writes', () => {
   let c: Client;
@@ -266,24 +245,7 @@ describe('companies past 10,000', () => {
   after(() => c.sb.close());
 
   /** Follows one scroll to its empty page; the ids in order. */
-  const scrollAll = async (onPage?: (n: number) => Promise<void>): Promise<string[]> => {
-    const ids: string[] = [];
-    let param: string | undefined;
-    for (let n = 1; ; n++) {
-      const r = await c.get(`/companies/scroll${param ? `?scroll_param=${param}` : ''}`);
-      assert.equal(r.status, 200, JSON.stringify(r.json));
-      const page = r.json as ScrollPage;
-      assert.equal(page.type, 'list');
-      assert.equal(page.pages, null);
-      assert.equal(page.total_count, null);
-      if (param) assert.equal(page.scroll_param, param);
-      param = page.scroll_param;
-      if (page.data.length === 0) return ids;
-      assert.ok(page.data.length <= SCROLL_PAGE_SIZE);
-      ids.push(...page.data.map((x) => x.id));
-      await onPage?.(n);
-    }
-  };
+  const scrollAll = (onPage?: (n: number) => Promise<void>): Promise<string[]> => followScroll(c.call, onPage);
 
   test('page numbers reach only the first 10,000 companies; past them, the 400 that points to the scroll', async () => {
     const straddling = await c.get('/companies?per_page=60&page=167');

@@ -530,7 +530,16 @@ describe('SQLite store: schema versions and deferred indexes', () => {
         ['migrate', () => store.migrate(entities)],
       ] as const) {
         const writing = store.writePage(big(what), state('people'));
-        while (!writerBusy()) await new Promise(setImmediate);
+        let settled = false;
+        void writing.then(
+          () => (settled = true),
+          () => (settled = true),
+        );
+        while (!writerBusy()) {
+          // Checked after the probe: a write that ended unseen would otherwise be waited for forever.
+          if (settled) assert.fail(`${what}: the write ended before the probe saw the writer thread busy, so nothing was tested (make the write bigger)`);
+          await new Promise(setImmediate);
+        }
         // A read-then-write transaction started now would have its snapshot overtaken by that write.
         await run();
         await writing;

@@ -8,18 +8,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
-import { startSandbox, type Sandbox } from '../sandbox/index.js';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../sandbox/index.js';
 import { createRuntime, type Operations } from '../generated/index.js';
 import { channels, type Runtime } from '../src/index.js';
 import { openContextStore } from '../src/store/open.js';
 import type { ContextStore, StoreFilter } from '../src/store/types.js';
 import { syncAll } from '../src/sync/sync.js';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { BIN, runCli } from './support/cli.js';
+import { childEnv as spawnEnv, spawnMcp } from './support/mcp.js';
 import { startServer } from '../src/serve/server.js';
 import { loadManifest, DEFAULT_MANIFEST } from '../src/index.js';
 import { storeEngines } from './support/stores.js';
@@ -27,7 +26,6 @@ import { storeEngines } from './support/stores.js';
 const put = (sb: Sandbox, path: string, body: unknown, method = 'PUT') =>
   fetch(sb.url + path, { method, headers: { authorization: `Bearer ${sb.token}`, 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body) }).then(async (r) => {
     const text = await r.text();
-    if (method === 'DELETE') assert.ok(r.ok, `${method} ${path}: ${r.status} ${text}`);
     assert.ok(r.ok, `${method} ${path}: ${r.status} ${text}`);
     return JSON.parse(text) as { id: string; updated_at?: number };
   });
@@ -65,7 +63,6 @@ for (const engine of storeEngines()) {
       dir = await mkdtemp(join(tmpdir(), 'sync-'));
       sb = await startSandbox({ seed: 3, counts: { contacts: 700, conversations: 120, companies: 90 }, now: () => now });
       rt = await createRuntime({ baseUrl: sb.url, credentials: { access_token: sb.token } });
-      await engine.start?.();
     });
     after(async () => {
       try {
@@ -195,10 +192,7 @@ for (const engine of storeEngines()) {
       for (const r of answer.data) assert.deepEqual(Object.keys(r).sort(), ['id', 'role']);
       assert.ok(answer.next_cursor && answer.freshness.oldest_record_synced_at && answer.freshness.last_synced_at);
 
-      const transport = new StdioClientTransport({ command: process.execPath, args: [BIN, 'mcp', '--store', location, '--base-url', sb.url, '--max-output-bytes', '4000'], env: { ...childEnv(sb) } as Record<string, string>, stderr: 'pipe' });
-      transport.stderr?.on('data', () => {});
-      const client = new Client({ name: 'sync-test', version: '0.0.0' });
-      await client.connect(transport);
+      const { client } = await spawnMcp(['--store', location, '--base-url', sb.url, '--max-output-bytes', '4000'], env, 'sync-test');
       const seen = new Set<string>();
       let upstream = 0;
       try {
@@ -362,7 +356,14 @@ for (const engine of storeEngines()) {
         // Kill after the 1st, 3rd and 2nd page written, each time resuming where the last one stopped.
         for (const killAfter of [1, 3, 2]) {
           const reported = await runUntilKilled(sb, location, killAfter);
-          assert.ok(reported >= killAfter, `killed after ${reported} pages were reported written`);
+          // What a page event reported is in the store: the kill lost no write that was said to land.
+          const status = await runCli(['sync', '--status', '--store', location], {});
+          assert.equal(status.code, 0, status.stderr);
+          const held = new Map((JSON.parse(status.stdout) as { entities: { entity: string; records: number }[] }).entities.map((e) => [e.entity, e.records]));
+          assert.ok(reported.size > 0, 'the run reported pages before it was killed');
+          for (const [entity, records] of reported) {
+            assert.ok((held.get(entity) ?? 0) >= records, `killed after ${killAfter} pages: ${records} ${entity} reported written, ${held.get(entity) ?? 0} in the store`);
+          }
         }
       } finally {
         sb.setFaults([]);
@@ -379,23 +380,31 @@ for (const engine of storeEngines()) {
   });
 }
 
+/** The environment of a spawned `sync`: ours without DEBUG, with the sandbox's token. */
 function childEnv(sb: Sandbox): NodeJS.ProcessEnv {
-  return { ...process.env, INTERCOM_ACCESS_TOKEN: sb.token, DEBUG: undefined };
+  return spawnEnv({ INTERCOM_ACCESS_TOKEN: sb.token });
 }
 
-/** Runs `sync` and SIGKILLs it as soon as it reports its n-th page written; resolves with how many it reported. */
-function runUntilKilled(sb: Sandbox, location: string, n: number): Promise<number> {
+/**
+ * Runs `sync` and SIGKILLs it as soon as it reports its n-th page written; resolves with the
+ * records its page events reported written, by entity (a run reads each record at most once).
+ */
+function runUntilKilled(sb: Sandbox, location: string, n: number): Promise<Map<string, number>> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, 'sync', 'contacts', 'conversations', 'companies', '--store', location, '--base-url', sb.url], { env: childEnv(sb), stdio: ['ignore', 'pipe', 'pipe'] });
     let pages = 0;
+    const reported = new Map<string, number>();
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     createInterface({ input: child.stdout }).on('line', (line) => {
-      if ((JSON.parse(line) as { type: string }).type !== 'page') return;
+      const e = JSON.parse(line) as { type: string; entity: string; records: number };
+      if (e.type !== 'page') return;
+      reported.set(e.entity, (reported.get(e.entity) ?? 0) + e.records);
       if (++pages === n) child.kill('SIGKILL');
     });
-    child.on('exit', (code, signal) => {
-      if (signal === 'SIGKILL') resolve(pages);
+    // 'close', not 'exit': every line it wrote before it died has been read.
+    child.on('close', (code, signal) => {
+      if (signal === 'SIGKILL') resolve(reported);
       else reject(new Error(`sync ended before it was killed (code ${code}): ${stderr}`));
     });
   });
@@ -410,41 +419,57 @@ function runSync(sb: Sandbox, location: string): Promise<{ code: number | null; 
   });
 }
 
+/**
+ * A sandbox, a runtime on it and a temporary folder for one test. Each is closed when the test
+ * ends, registered as soon as it exists (a throw while setting up leaks nothing), last made
+ * first; `keep(value, close)` adds what the test opens next.
+ */
+async function setUp(t: TestContext, options: SandboxOptions, prefix: string) {
+  const closes: (() => unknown)[] = [];
+  t.after(async () => {
+    const errors: unknown[] = [];
+    for (const close of closes.reverse()) {
+      try {
+        await close();
+      } catch (err) {
+        errors.push(err);
+      }
+    }
+    if (errors.length > 0) throw errors[0];
+  });
+  const keep = <T>(value: T, close: (value: T) => unknown): T => {
+    closes.push(() => close(value));
+    return value;
+  };
+  const sb = keep(await startSandbox(options), (s) => s.close());
+  const rt = keep(await createRuntime({ baseUrl: sb.url, credentials: { access_token: sb.token } }), (r) => r.close());
+  const dir = keep(await mkdtemp(join(tmpdir(), prefix)), (d) => rm(d, { recursive: true, force: true }));
+  return { sb, rt, dir, keep };
+}
+
 describe('sync of a list read with a scroll (companies past 10,000)', () => {
   test('a pass stopped mid-scroll whose scroll expired starts over as the same pass: every company once, none lost', async (t) => {
     let now = Date.UTC(2026, 0, 5, 12);
-    const sb = await startSandbox({ seed: 9, counts: { companies: 10_060, contacts: 5, conversations: 2 }, now: () => now });
-    const rt = await createRuntime({ baseUrl: sb.url, credentials: { access_token: sb.token } });
-    const dir = await mkdtemp(join(tmpdir(), 'sync-scroll-'));
-    t.after(() => rm(dir, { recursive: true, force: true }));
-    const store = await openContextStore(`sqlite:${join(dir, 's.db')}`);
-    try {
-      const stop = new AbortController();
-      const first = await syncAll(rt, store, { entities: ['companies'], signal: stop.signal, clock: () => now, onEvent: (e) => e.type === 'page' && stop.abort() });
-      assert.equal(first[0]!.complete, false);
-      now += 61_000; // the scroll expires while the sync is down
-      const events: string[] = [];
-      const second = await syncAll(rt, store, { entities: ['companies'], clock: () => now, onEvent: (e) => events.push(e.type) });
-      assert.equal(second[0]!.complete, true);
-      assert.equal(events[0], 'restarted');
-      assert.deepEqual(await stored(store, 'companies'), await live(rt, 'companies'));
-      assert.equal((await stored(store, 'companies')).size, 10_060);
-    } finally {
-      await store.close();
-      await rt.close();
-      await sb.close();
-    }
+    const { rt, dir, keep } = await setUp(t, { seed: 9, counts: { companies: 10_060, contacts: 5, conversations: 2 }, now: () => now }, 'sync-scroll-');
+    const store = keep(await openContextStore(`sqlite:${join(dir, 's.db')}`), (s) => s.close());
+    const stop = new AbortController();
+    const first = await syncAll(rt, store, { entities: ['companies'], signal: stop.signal, clock: () => now, onEvent: (e) => e.type === 'page' && stop.abort() });
+    assert.equal(first[0]!.complete, false);
+    now += 61_000; // the scroll expires while the sync is down
+    const events: string[] = [];
+    const second = await syncAll(rt, store, { entities: ['companies'], clock: () => now, onEvent: (e) => events.push(e.type) });
+    assert.equal(second[0]!.complete, true);
+    assert.equal(events[0], 'restarted');
+    assert.deepEqual(await stored(store, 'companies'), await live(rt, 'companies'));
+    assert.equal((await stored(store, 'companies')).size, 10_060);
   });
 });
 
 describe('sync writes while it reads', () => {
   test('pages read while the store is busy gather into the next write; every record is written once and reported once; a failed write ends the pass with its error', { timeout: 120_000 }, async (t) => {
     const now = Date.UTC(2026, 0, 5, 12);
-    const sb = await startSandbox({ seed: 4, counts: { contacts: 3_000, conversations: 2, companies: 2 }, now: () => now });
-    const rt = await createRuntime({ baseUrl: sb.url, credentials: { access_token: sb.token } });
-    const dir = await mkdtemp(join(tmpdir(), 'sync-gather-'));
-    t.after(() => rm(dir, { recursive: true, force: true }));
-    const base = await openContextStore(`sqlite:${join(dir, 's.db')}`);
+    const { rt, dir, keep } = await setUp(t, { seed: 4, counts: { contacts: 3_000, conversations: 2, companies: 2 }, now: () => now }, 'sync-gather-');
+    const base = keep(await openContextStore(`sqlite:${join(dir, 's.db')}`), (s) => s.close());
     // The first write is held until the pass has asked for its last page (20 pages of 150).
     let requests = 0;
     let release!: () => void;
@@ -453,6 +478,7 @@ describe('sync writes while it reads', () => {
       if (++requests === 20) release();
     };
     subscribe(channels.request.name, onRequest);
+    keep(onRequest, (f) => unsubscribe(channels.request.name, f));
     const writes: number[] = [];
     let failNext = false;
     const store: ContextStore = {
@@ -465,37 +491,27 @@ describe('sync writes while it reads', () => {
         return base.writePage(records, state);
       },
     };
-    try {
-      const events: { type: string; records?: number; pages?: number }[] = [];
-      // A frozen clock: writes are cut by size only (500 records), never by time.
-      const [report] = await syncAll(rt, store, { entities: ['contacts'], clock: () => now, onEvent: (e) => events.push(e) });
-      assert.equal(report!.records, 3_000);
-      assert.equal(report!.pages, 20);
-      assert.deepEqual(writes, [600, 2_400], 'four pages, then the sixteen read while the first write was held');
-      const written = events.filter((e) => e.type === 'page');
-      assert.deepEqual(written.map((e) => [e.records, e.pages]), [[600, 4], [2_400, 16]]);
-      assert.deepEqual(await stored(base, 'contacts'), await live(rt, 'contacts'));
+    const events: { type: string; records?: number; pages?: number }[] = [];
+    // A frozen clock: writes are cut by size only (500 records), never by time.
+    const [report] = await syncAll(rt, store, { entities: ['contacts'], clock: () => now, onEvent: (e) => events.push(e) });
+    assert.equal(report!.records, 3_000);
+    assert.equal(report!.pages, 20);
+    assert.deepEqual(writes, [600, 2_400], 'four pages, then the sixteen read while the first write was held');
+    const written = events.filter((e) => e.type === 'page');
+    assert.deepEqual(written.map((e) => [e.records, e.pages]), [[600, 4], [2_400, 16]]);
+    assert.deepEqual(await stored(base, 'contacts'), await live(rt, 'contacts'));
 
-      // A write that fails: the pass stops with that error, and what was written stays.
-      failNext = true;
-      await assert.rejects(syncAll(rt, store, { entities: ['contacts'], full: true, clock: () => now }), /disk full \(a test\)/);
-      assert.equal((await stored(base, 'contacts')).size, 3_000);
-    } finally {
-      unsubscribe(channels.request.name, onRequest);
-      await base.close();
-      await rt.close();
-      await sb.close();
-    }
+    // A write that fails: the pass stops with that error, and what was written stays.
+    failNext = true;
+    await assert.rejects(syncAll(rt, store, { entities: ['contacts'], full: true, clock: () => now }), /disk full \(a test\)/);
+    assert.equal((await stored(base, 'contacts')).size, 3_000);
   });
 
   test('a stop while a write is in flight: that write lands before "stopped", which counts it; the lock is released after it', { timeout: 120_000 }, async (t) => {
     const now = Date.UTC(2026, 0, 5, 12);
-    const sb = await startSandbox({ seed: 4, counts: { contacts: 3_000, conversations: 2, companies: 2 }, now: () => now });
-    const rt = await createRuntime({ baseUrl: sb.url, credentials: { access_token: sb.token } });
-    const dir = await mkdtemp(join(tmpdir(), 'sync-stop-'));
-    t.after(() => rm(dir, { recursive: true, force: true }));
+    const { rt, dir, keep } = await setUp(t, { seed: 4, counts: { contacts: 3_000, conversations: 2, companies: 2 }, now: () => now }, 'sync-stop-');
     const file = join(dir, 's.db');
-    const base = await openContextStore(`sqlite:${file}`);
+    const base = keep(await openContextStore(`sqlite:${file}`), (s) => s.close());
     const locks = () => {
       const db = new Database(file, { readonly: true });
       try {
@@ -519,31 +535,25 @@ describe('sync writes while it reads', () => {
         return n;
       },
     };
-    try {
-      const events: { type: string; records?: number }[] = [];
-      const atStop: { started: number; landed: number; locks: number }[] = [];
-      const [report] = await syncAll(rt, store, {
-        entities: ['contacts'],
-        clock: () => now,
-        signal: stop.signal,
-        onEvent: (e) => {
-          events.push(e);
-          if (e.type === 'stopped') atStop.push({ started, landed, locks: locks() });
-        },
-      });
-      assert.equal(report!.complete, false);
-      assert.deepEqual(atStop, [{ started: 1, landed: 1, locks: 1 }], 'the write had landed when "stopped" was said, the lock still held');
-      assert.equal(locks(), 0, 'released once stopped');
-      assert.deepEqual(events.map((e) => [e.type, e.records]), [['page', 600], ['stopped', 600]]);
-      assert.equal(report!.records, 600);
-      assert.equal((await stored(base, 'contacts')).size, 600);
-      // Resumed: every contact once.
-      await syncAll(rt, base, { entities: ['contacts'], clock: () => now });
-      assert.deepEqual(await stored(base, 'contacts'), await live(rt, 'contacts'));
-    } finally {
-      await base.close();
-      await rt.close();
-      await sb.close();
-    }
+    const events: { type: string; records?: number }[] = [];
+    const atStop: { started: number; landed: number; locks: number }[] = [];
+    const [report] = await syncAll(rt, store, {
+      entities: ['contacts'],
+      clock: () => now,
+      signal: stop.signal,
+      onEvent: (e) => {
+        events.push(e);
+        if (e.type === 'stopped') atStop.push({ started, landed, locks: locks() });
+      },
+    });
+    assert.equal(report!.complete, false);
+    assert.deepEqual(atStop, [{ started: 1, landed: 1, locks: 1 }], 'the write had landed when "stopped" was said, the lock still held');
+    assert.equal(locks(), 0, 'released once stopped');
+    assert.deepEqual(events.map((e) => [e.type, e.records]), [['page', 600], ['stopped', 600]]);
+    assert.equal(report!.records, 600);
+    assert.equal((await stored(base, 'contacts')).size, 600);
+    // Resumed: every contact once.
+    await syncAll(rt, base, { entities: ['contacts'], clock: () => now });
+    assert.deepEqual(await stored(base, 'contacts'), await live(rt, 'contacts'));
   });
 });

@@ -7,7 +7,6 @@ export interface StoreEngine {
   name: string;
   /** A fresh, empty store's location (`sqlite:<file>` or a postgres:// URL). */
   location(dir: string, name: string): Promise<string>;
-  start?(): Promise<void>;
   stop?(): Promise<void>;
 }
 
